@@ -1,0 +1,134 @@
+"""The `pantau` command: thin click shells over the library modules."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import __version__
+from crawler.db import ensure_db_shape, open_db
+from crawler.extract import ExtractionError, extract_article
+from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
+from crawler.sources import ConfigError, load_config
+
+
+def config_option(function):
+    return click.option(
+        "--config",
+        "config_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="config",
+        show_default=True,
+        help="Directory holding sources.yml, topics.yml, crawl.yml and metadata.yml",
+    )(function)
+
+
+def db_option(function):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default="archive.db",
+        show_default=True,
+        help="SQLite archive (created if missing)",
+    )(function)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="pantau")
+def cli():
+    """Pantau: follow how a story is covered across Indonesian news outlets."""
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable)",
+)
+def crawl(config_dir, db_path, overrides):
+    """Crawl the configured sources into the archive.
+
+    Exits 0 when at least one source worked, 1 when all failed (for cron).
+
+    Example:
+
+        pantau crawl --db archive.db -s DOWNLOAD_DELAY=5
+    """
+    config = _load(config_dir)
+    try:
+        settings = parse_setting_overrides(overrides)
+    except SettingError as error:
+        raise click.UsageError(str(error))
+    result = run_crawl(config, db_path, settings)
+    for name, counts in result.per_source.items():
+        line = (
+            f"{name}: {counts['status']}, {counts['requests']} requests, "
+            f"{counts['new_articles']} new, {counts['duplicates']} duplicates, "
+            f"{counts['dropped']} dropped, {counts['irrelevant']} irrelevant, "
+            f"{counts['errors']} errors"
+        )
+        if counts["status"] != "ok":
+            line += f" ({counts['message']})"
+        click.echo(line)
+    click.echo(f"crawl run {result.run_id}: {result.status}")
+    if result.per_source and result.status == "failed":
+        sys.exit(1)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on")
+def serve(config_dir, db_path, host, port):
+    """Serve the archive with Datasette, using DIR/metadata.yml.
+
+    The archive is created (with the seed articles) if it does not exist yet.
+
+    Example:
+
+        pantau serve --port 8001
+    """
+    config = _load(config_dir)
+    metadata = config_dir / "metadata.yml"
+    if not metadata.is_file():
+        raise click.ClickException(f"{metadata}: (file): file not found")
+    if not db_path.exists():
+        seed_archive(config, db_path)
+    ensure_db_shape(open_db(db_path))
+    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "-m", str(metadata)]
+    command += ["--host", host, "--port", str(port), "--setting", "default_page_size", "50"]
+    click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}")
+    sys.exit(subprocess.call(command))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", default=None, help="URL the page was fetched from (for canonical links)")
+def extract(file, url):
+    """Extract one saved page and print it as JSON.
+
+    Example:
+
+        pantau extract page.html --url https://www.antaranews.com/berita/123/judul
+    """
+    try:
+        article = extract_article(file.read_bytes(), url)
+    except ExtractionError as error:
+        raise click.ClickException(f"{file}: no article: {error}")
+    click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+
+
+def _load(config_dir: Path):
+    try:
+        return load_config(config_dir)
+    except ConfigError as error:
+        raise click.ClickException(str(error))

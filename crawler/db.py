@@ -1,0 +1,334 @@
+"""The archive: schema, idempotent writes, and the shape Datasette relies on.
+
+Every write here is safe to repeat. Keys are derived, never counted: `urls.id` is the hash
+of the normalised URL, `articles.id` the hash of the normalised body text, so the same text
+under two URLs is one article, and the seed (which has no URL) has a key too.
+"""
+
+import hashlib
+import json
+import re
+import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from crawler.sources import Config, Source, Topic
+from crawler.urls import normalize_url, url_id
+
+NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+FTS_CONFIG = {
+    "articles": {
+        "columns": ["title", "text"],
+        # unicode61 folds case and (with remove_diacritics) accents; porter is English-only.
+        "tokenize": "unicode61 remove_diacritics 2",
+    }
+}
+URL_STATUSES = ("article", "dropped", "error", "irrelevant")
+
+migrations = Migrations("crawler")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "source": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "text": str,
+            "language": str,
+            "is_seed": int,
+            "fingerprint": str,
+            "first_seen_at": str,
+            "fetched_at": str,
+        },
+        pk="id",
+        not_null={"text", "is_seed", "fingerprint"},
+        defaults={"is_seed": 0, "first_seen_at": NOW_SQL},
+    )
+    db["articles"].create_index(["fingerprint"], unique=True)
+    db["articles"].create_index(["published_at"])
+    db["article_topics"].create(
+        {"article_id": str, "topic": str, "relevance": float},
+        pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"relevance"},
+    )
+    db["urls"].create(
+        {
+            "id": str,
+            "url": str,
+            "article_id": str,
+            "source": str,
+            "status": str,
+            "reason": str,
+            "relevance": float,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="id",
+        not_null={"url", "status"},
+        defaults={"first_seen_at": NOW_SQL, "last_seen_at": NOW_SQL},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["urls"].create_index(["article_id"])
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "requests": int,
+            "new_articles": int,
+            "duplicates": int,
+            "dropped": int,
+            "errors": int,
+            "per_source": str,
+        },
+        pk="id",
+    )
+    db["sources"].create(
+        {
+            "name": str,
+            "hosts": str,
+            "feeds": str,
+            "sitemaps": str,
+            "listings": str,
+            "article_pattern": str,
+            "updated_at": str,
+        },
+        pk="name",
+    )
+    db["topics"].create(
+        {"name": str, "seed": str, "keywords": str, "min_relevance": float, "updated_at": str},
+        pk="name",
+    )
+
+
+def open_db(path: Path | str) -> Database:
+    """Open (creating if needed) an archive in WAL mode, so Datasette reads while we write."""
+    db = Database(path)
+    db.enable_wal()
+    ensure_db_shape(db)
+    return db
+
+
+def ensure_db_shape(db: Database) -> None:
+    """Apply pending migrations and (re)create FTS and its triggers. Safe to repeat."""
+    migrations.apply(db)
+    for table, fts in FTS_CONFIG.items():
+        if not db[table].detect_fts():
+            db[table].enable_fts(fts["columns"], create_triggers=True, tokenize=fts["tokenize"])
+        elif not _has_fts_triggers(db, table):
+            # table.transform() drops the triggers, leaving a stale index: rebuild it.
+            db[table].enable_fts(
+                fts["columns"], create_triggers=True, tokenize=fts["tokenize"], replace=True
+            )
+
+
+def text_fingerprint(text: str) -> str:
+    """SHA-1 of the body with case, accents, punctuation and spacing folded away."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    words = re.findall(r"\w+", "".join(c for c in folded if not unicodedata.combining(c)))
+    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+
+
+def article_id(fingerprint: str) -> str:
+    return fingerprint[:16]
+
+
+def known_url_ids(db: Database, urls: list[str]) -> set[str]:
+    """Which of `urls` need no fetch as new: seen before and not merely failed."""
+    ids = {url_id(u) for u in urls}
+    if not ids:
+        return set()
+    placeholders = ",".join("?" * len(ids))
+    rows = db.execute(
+        f"select id from urls where status != 'error' and id in ({placeholders})", list(ids)
+    )
+    return {row[0] for row in rows}
+
+
+def save_article(
+    db: Database,
+    article: dict[str, Any],
+    source: str | None,
+    fetched_urls: list[str],
+    relevance: dict[str, float],
+) -> str:
+    """Store one extracted article atomically; return "new" or "duplicate".
+
+    The article's id is found through its URLs first (a page fetched again keeps its id even
+    if its text was edited), then through its text (an identical copy elsewhere), else it
+    is derived from the text.
+    """
+    fingerprint = text_fingerprint(article["text"])
+    fetched_urls_normal = {normalize_url(u) for u in fetched_urls}
+    urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *fetched_urls] if u))
+    with db.conn:
+        by_url = _article_id_for_urls(db, urls)
+        by_text = _article_id_for_fingerprint(db, fingerprint)
+        key = by_url or by_text or article_id(fingerprint)
+        row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": _now()}
+        if by_url is None and by_text is None:
+            db["articles"].insert({**row, "source": source, "is_seed": 0})
+        elif article.get("url") in fetched_urls_normal and by_text in (None, key):
+            # The canonical page itself, fetched again: the row holds its latest text.
+            # (An AMP or mobile variant only adds its URL; it never replaces the text.)
+            db["articles"].update(key, row)
+        for topic, score in relevance.items():
+            db["article_topics"].upsert(
+                {"article_id": key, "topic": topic, "relevance": score}, pk=("article_id", "topic")
+            )
+        for url in urls:
+            record_url(db, url, source, "article", article_id=key)
+    return "new" if by_url is None and by_text is None else "duplicate"
+
+
+def record_url(
+    db: Database,
+    url: str,
+    source: str | None,
+    status: str,
+    article_id: str | None = None,
+    reason: str | None = None,
+    relevance: float | None = None,
+) -> None:
+    """Remember a URL; first_seen_at is kept, last_seen_at and status move on."""
+    assert status in URL_STATUSES, status
+    record = {
+        "id": url_id(url),
+        "url": normalize_url(url),
+        "source": source,
+        "status": status,
+        "reason": reason,
+        "relevance": relevance,
+        "last_seen_at": _now(),
+    }
+    if article_id is not None:
+        record["article_id"] = article_id
+    db["urls"].upsert(record, pk="id")
+
+
+def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | None:
+    """Put a topic's seed article in the archive (is_seed = 1); returns its id."""
+    text = topic.seed_text()
+    if not text:
+        return None
+    # The seed arrived with the outlet's share-button label on its first line.
+    text = re.sub(r"\A\s*Bagikan:?\s*\n", "", text).strip()
+    fingerprint = text_fingerprint(text)
+    key = _article_id_for_fingerprint(db, fingerprint) or article_id(fingerprint)
+    info = topic.seed_info
+    with db.conn:
+        db["articles"].upsert(
+            {
+                "id": key,
+                "url": normalize_url(info.url) if info.url else None,
+                "source": info.source,
+                "title": info.title,
+                "author": info.author,
+                "published_at": info.published_at,
+                "text": text,
+                "language": info.language,
+                "is_seed": 1,
+                "fingerprint": fingerprint,
+            },
+            pk="id",
+        )
+        for name, score in relevance.items():
+            db["article_topics"].upsert(
+                {"article_id": key, "topic": name, "relevance": score}, pk=("article_id", "topic")
+            )
+    return key
+
+
+def save_config(db: Database, config: Config) -> None:
+    """Record what sources.yml and topics.yml said at this run."""
+    now = _now()
+    with db.conn:
+        db["sources"].delete_where()
+        db["sources"].insert_all(
+            (_source_row(source, now) for source in config.sources), pk="name"
+        )
+        db["topics"].delete_where()
+        db["topics"].insert_all(
+            (
+                {
+                    "name": topic.name,
+                    "seed": str(topic.seed.relative_to(config.directory)) if topic.seed else None,
+                    "keywords": json.dumps(topic.keywords, ensure_ascii=False),
+                    "min_relevance": topic.min_relevance,
+                    "updated_at": now,
+                }
+                for topic in config.topics
+            ),
+            pk="name",
+        )
+
+
+def start_run(db: Database) -> int:
+    with db.conn:
+        return db["crawl_runs"].insert({"started_at": _now(), "status": "running"}).last_pk
+
+
+def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]]) -> str:
+    """Close a crawl_runs row with totals and per-source counts; returns the run's status."""
+    worked = [name for name, counts in per_source.items() if counts["status"] == "ok"]
+    status = "ok" if len(worked) == len(per_source) else ("partial" if worked else "failed")
+    totals = {
+        key: sum(counts.get(key, 0) for counts in per_source.values())
+        for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
+    }
+    with db.conn:
+        db["crawl_runs"].update(
+            run_id,
+            {
+                "finished_at": _now(),
+                "status": status,
+                **totals,
+                "per_source": json.dumps(per_source, ensure_ascii=False, sort_keys=True),
+            },
+        )
+    return status
+
+
+def _source_row(source: Source, now: str) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "hosts": json.dumps(source.hosts),
+        "feeds": json.dumps(source.feeds),
+        "sitemaps": json.dumps(source.sitemaps),
+        "listings": json.dumps(source.listings),
+        "article_pattern": source.article_pattern,
+        "updated_at": now,
+    }
+
+
+def _article_id_for_urls(db: Database, urls: list[str]) -> str | None:
+    for url in urls:
+        rows = list(db.execute("select article_id from urls where id = ?", [url_id(url)]))
+        if rows and rows[0][0]:
+            return rows[0][0]
+    return None
+
+
+def _article_id_for_fingerprint(db: Database, fingerprint: str) -> str | None:
+    rows = list(db.execute("select id from articles where fingerprint = ?", [fingerprint]))
+    return rows[0][0] if rows else None
+
+
+def _has_fts_triggers(db: Database, table: str) -> bool:
+    names = {t.name for t in db[table].triggers}
+    return {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,20 @@
+"""What a spider hands to the pipelines."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Page:
+    """One fetched page that should be an article, before and after extraction."""
+
+    url: str
+    source: str
+    status: int
+    content_type: str
+    body: bytes = field(repr=False)  # megabytes; keep it out of logs
+    fetched_at: str
+    # Every URL that led here (redirects, the link as found), for the urls table.
+    seen_urls: list[str] = field(default_factory=list)
+    article: dict[str, Any] | None = None
+    relevance: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,60 @@
+"""Retries that back off and honour Retry-After (Scrapy's RetryMiddleware does neither)."""
+
+import asyncio
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
+
+
+def retry_after_seconds(value: bytes | str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Wait before each retry: Retry-After when the server gives one, else exponential backoff."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("PANTAU_RETRY_BACKOFF_BASE")
+        self.max_delay = settings.getfloat("PANTAU_RETRY_AFTER_MAX")
+
+    async def process_response(self, request, response):
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        hinted = retry_after_seconds(response.headers.get("Retry-After"))
+        await self._wait(request, hinted)
+        return retry
+
+    async def process_exception(self, request, exception):
+        if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await self._wait(request, None)
+        return retry
+
+    async def _wait(self, request, hinted: float | None) -> None:
+        attempt = request.meta.get("retry_times", 0)
+        delay = hinted if hinted is not None else self.backoff_base * 2**attempt
+        delay = min(delay, self.max_delay)
+        self.crawler.stats.inc_value("pantau/retry_wait_seconds", round(delay, 3))
+        if delay > 0:
+            await asyncio.sleep(delay)

@@ -1,0 +1,71 @@
+"""Item pipelines: extract and score a Page, then archive it (or remember why not)."""
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from crawler.db import open_db, record_url, save_article
+from crawler.extract import ExtractionError, extract_article
+from crawler.relevance import score_topics
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class ExtractPipeline:
+    """Page -> article dict and relevance scores, or DropItem with the reason."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, page):
+        spider = self.crawler.spider
+        content_type = page.content_type.split(";")[0].strip().lower()
+        if content_type and content_type not in HTML_TYPES:
+            raise DropItem(f"not HTML ({content_type}): {page.url}")
+        try:
+            page.article = extract_article(page.body, page.url, spider.hosts)
+        except ExtractionError as error:
+            raise DropItem(f"no article ({error}): {page.url}")
+        profiles = spider.topic_profiles
+        page.relevance = score_topics(profiles, page.article["title"], page.article["text"])
+        if profiles and not any(
+            page.relevance[name] >= spider.min_relevance[name] for name in profiles
+        ):
+            raise DropItem(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
+        return page
+
+
+class ArchivePipeline:
+    """Upsert articles into the archive; record dropped pages in `urls` so they are not refetched."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        self.db = open_db(self.crawler.settings["DB_PATH"])
+
+    def close_spider(self):
+        self.db.close()
+
+    def process_item(self, page):
+        outcome = save_article(
+            self.db, page.article, page.source, page.seen_urls, page.relevance
+        )
+        self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
+        page.body = b""  # the stored row has what matters; don't keep megabytes in stats/logs
+        return page
+
+    def item_dropped(self, item, response, exception):
+        status = "irrelevant" if str(exception).startswith("irrelevant") else "dropped"
+        self.crawler.stats.inc_value(f"pantau/pages_{status}")
+        best = max(item.relevance.values()) if item.relevance else None
+        for url in dict.fromkeys(item.seen_urls):
+            record_url(self.db, url, item.source, status, reason=str(exception)[:500], relevance=best)

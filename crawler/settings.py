@@ -1,0 +1,48 @@
+"""Scrapy settings: polite defaults for the live web.
+
+Tests and benchmarks lift the politeness on loopback with `pantau crawl -s NAME=VALUE`;
+config/crawl.yml may override any of these for scheduled runs.
+"""
+
+BOT_NAME = "pantau"
+SPIDER_MODULES = ["crawler.spiders"]
+# The CLI appends the contact URL from config/crawl.yml.
+USER_AGENT = "Pantau/0.1 (Indonesian news monitor)"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 15
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+# feed/sitemap index -> sitemap -> article is depth 2; leave room, but bound it.
+DEPTH_LIMIT = 4
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Backoff: base * 2**attempt seconds, or the server's Retry-After, never more than the cap.
+PANTAU_RETRY_BACKOFF_BASE = 2.0
+PANTAU_RETRY_AFTER_MAX = 300.0
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 300,
+    "crawler.pipelines.ArchivePipeline": 800,
+}
+
+DB_PATH = "archive.db"
+TELNETCONSOLE_ENABLED = False
+# One line per source comes from `pantau crawl` itself; -s LOG_LEVEL=INFO shows the rest.
+LOG_LEVEL = "WARNING"
+FEED_EXPORT_ENCODING = "utf-8"

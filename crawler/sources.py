@@ -1,0 +1,245 @@
+"""Configuration: sources.yml, topics.yml and crawl.yml in one config directory.
+
+Every problem is raised as `ConfigError(file, key, problem)`, which the CLI prints as a
+single line; nothing here prints tracebacks or half-loads a file.
+"""
+
+import re
+from datetime import date
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
+
+
+class ConfigError(Exception):
+    """A config file is missing, unreadable or says something invalid."""
+
+    def __init__(self, file: Path | str, key: str, problem: str):
+        self.file, self.key, self.problem = str(file), key, problem
+        super().__init__(f"{file}: {key}: {problem}")
+
+
+@dataclass
+class Source:
+    """One outlet (or one section of an outlet): where to look and what an article URL is."""
+
+    name: str
+    hosts: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+    article_pattern: str | None = None
+
+    def is_article_url(self, url: str) -> bool:
+        return self.article_pattern is None or re.search(self.article_pattern, url) is not None
+
+
+@dataclass
+class SeedInfo:
+    """What is known about a seed article besides its text (often little)."""
+
+    source: str | None = None
+    url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Topic:
+    """A story to follow: a seed article and/or keywords, and how relevant is relevant enough."""
+
+    name: str
+    seed: Path | None = None
+    seed_info: SeedInfo = field(default_factory=SeedInfo)
+    keywords: list[str] = field(default_factory=list)
+    min_relevance: float = 0.0
+
+    def seed_text(self) -> str | None:
+        return self.seed.read_text(encoding="utf-8") if self.seed else None
+
+
+@dataclass
+class CrawlConfig:
+    """crawl.yml: who we are on the live web, and Scrapy settings for scheduled runs."""
+
+    contact_url: str = DEFAULT_CONTACT_URL
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    directory: Path
+    sources: list[Source]
+    topics: list[Topic]
+    crawl: CrawlConfig
+
+
+def load_config(directory: Path | str) -> Config:
+    """Load and validate every file of a config directory."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(directory, "(directory)", "config directory not found")
+    return Config(
+        directory=directory,
+        sources=load_sources(directory / "sources.yml"),
+        topics=load_topics(directory / "topics.yml"),
+        crawl=load_crawl_config(directory / "crawl.yml"),
+    )
+
+
+def load_sources(path: Path) -> list[Source]:
+    entries = _top_level_list(path, "sources", required=True)
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        where = f"sources[{index}]"
+        values = _mapping(path, where, entry, allowed=Source.__dataclass_fields__)
+        name = _string(path, f"{where}.name", values.get("name"), required=True)
+        where = f"sources[{index}] ({name})"
+        if name in seen:
+            raise ConfigError(path, f"{where}.name", f"duplicate source name {name!r}")
+        seen.add(name)
+        pattern = _string(path, f"{where}.article_pattern", values.get("article_pattern"))
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(path, f"{where}.article_pattern", f"invalid regex: {error}")
+        sources.append(
+            Source(
+                name=name,
+                hosts=[h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))],
+                feeds=_url_list(path, f"{where}.feeds", values.get("feeds")),
+                sitemaps=_url_list(path, f"{where}.sitemaps", values.get("sitemaps")),
+                listings=_url_list(path, f"{where}.listings", values.get("listings")),
+                article_pattern=pattern,
+            )
+        )
+    return sources
+
+
+def load_topics(path: Path) -> list[Topic]:
+    if not path.exists():
+        return []
+    topics: list[Topic] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(_top_level_list(path, "topics", required=False)):
+        where = f"topics[{index}]"
+        values = _mapping(path, where, entry, allowed=Topic.__dataclass_fields__)
+        name = _string(path, f"{where}.name", values.get("name"), required=True)
+        where = f"topics[{index}] ({name})"
+        if name in seen:
+            raise ConfigError(path, f"{where}.name", f"duplicate topic name {name!r}")
+        seen.add(name)
+        seed = _string(path, f"{where}.seed", values.get("seed"))
+        seed_path = (path.parent / seed) if seed else None
+        if seed_path is not None and not seed_path.is_file():
+            raise ConfigError(path, f"{where}.seed", f"seed file not found: {seed_path}")
+        info = _mapping(
+            path, f"{where}.seed_info", values.get("seed_info") or {}, SeedInfo.__dataclass_fields__
+        )
+        min_relevance = values.get("min_relevance", 0.0)
+        if isinstance(min_relevance, bool) or not isinstance(min_relevance, (int, float)):
+            raise ConfigError(path, f"{where}.min_relevance", "must be a number")
+        if min_relevance < 0:
+            raise ConfigError(path, f"{where}.min_relevance", "must be 0 or more")
+        topics.append(
+            Topic(
+                name=name,
+                seed=seed_path,
+                seed_info=SeedInfo(
+                    **{k: _string(path, f"{where}.seed_info.{k}", v) for k, v in info.items()}
+                ),
+                keywords=_string_list(path, f"{where}.keywords", values.get("keywords")),
+                min_relevance=float(min_relevance),
+            )
+        )
+    return topics
+
+
+def load_crawl_config(path: Path) -> CrawlConfig:
+    if not path.exists():
+        return CrawlConfig()
+    values = _mapping(path, "(top level)", _read_yaml(path) or {}, {"contact_url", "settings"})
+    contact = _string(path, "contact_url", values.get("contact_url")) or DEFAULT_CONTACT_URL
+    if not contact.startswith(("http://", "https://", "mailto:")):
+        raise ConfigError(path, "contact_url", "must be an http(s) or mailto: URL")
+    settings = _mapping(path, "settings", values.get("settings") or {}, allowed=None)
+    return CrawlConfig(contact_url=contact, settings=settings)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "file not found")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(path, "(file)", f"invalid YAML{line}: {problem}")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(path, "(file)", f"cannot read: {error}")
+
+
+def _top_level_list(path: Path, key: str, required: bool) -> list[Any]:
+    data = _read_yaml(path)
+    if data is None and not required:
+        return []
+    if not isinstance(data, dict) or key not in data:
+        raise ConfigError(path, key, f"missing: the file must have a top-level '{key}:' list")
+    _mapping(path, "(top level)", data, allowed={key})
+    if not isinstance(data[key], list):
+        raise ConfigError(path, key, "must be a list")
+    return data[key]
+
+
+def _mapping(path: Path, key: str, value: Any, allowed: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(path, key, "must be a mapping of keys to values")
+    if allowed is not None:
+        unknown = sorted(set(map(str, value)) - set(allowed))
+        if unknown:
+            raise ConfigError(
+                path, f"{key}.{unknown[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+            )
+    return value
+
+
+def _string(path: Path, key: str, value: Any, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise ConfigError(path, key, "is required")
+        return None
+    if not isinstance(value, (str, int, float, date)) or isinstance(value, bool):
+        raise ConfigError(path, key, "must be a string")
+    text = str(value).strip()
+    if required and not text:
+        raise ConfigError(path, key, "must not be empty")
+    return text
+
+
+def _string_list(path: Path, key: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(path, key, "must be a list of strings")
+    return [_string(path, f"{key}[{i}]", item, required=True) or "" for i, item in enumerate(value)]
+
+
+def _url_list(path: Path, key: str, value: Any) -> list[str]:
+    urls = _string_list(path, key, value)
+    for index, url in enumerate(urls):
+        if not re.match(r"https?://[^/\s]+", url):
+            raise ConfigError(path, f"{key}[{index}]", f"not an http(s) URL: {url!r}")
+    return urls

@@ -1,0 +1,1 @@
+"""Scrapy spiders: built from config/sources.yml by the CLI, not discovered by name."""

@@ -1,0 +1,107 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlite_utils import Database
+
+from tests.mockweb import REAL_DATA, MockWeb, build_news_site
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "config" / "seeds" / "voi-kim-jong-un-vladivostok-2023-09-18.txt"
+# Lift the live-web politeness for loopback; keep robots.txt on (the mock answers 404).
+LOOPBACK_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "DOWNLOAD_TIMEOUT": "2",
+    "RETRY_TIMES": "1",
+    "PANTAU_RETRY_BACKOFF_BASE": "0.1",
+}
+# Anything that is not loopback goes to a dead proxy: a test can never reach the internet.
+OFFLINE_ENV = {
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "no_proxy": "127.0.0.1,localhost",
+}
+
+
+@pytest.fixture
+def fresh_db():
+    return Database(memory=True)
+
+
+@pytest.fixture(scope="session")
+def real_data():
+    if not (REAL_DATA / "manifest.json").exists():
+        pytest.skip(f"real pages not available at {REAL_DATA} (../shared/data/real)")
+    return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def news_web(real_data):
+    web = MockWeb()
+    site = build_news_site(web)
+    web.start()
+    yield web, site
+    web.stop()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_config(directory: Path, sources: list[dict], topics: list[dict]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sources.yml").write_text(yaml.safe_dump({"sources": sources}), "utf-8")
+    (directory / "topics.yml").write_text(yaml.safe_dump({"topics": topics}), "utf-8")
+    (directory / "crawl.yml").write_text(
+        yaml.safe_dump({"contact_url": "https://example.org/pantau-tests"}), "utf-8"
+    )
+    (directory / "seeds").mkdir(exist_ok=True)
+    (directory / "seeds" / SEED.name).write_bytes(SEED.read_bytes())
+    (directory / "metadata.yml").write_bytes((ROOT / "config" / "metadata.yml").read_bytes())
+    return directory
+
+
+def seed_topic(min_relevance: float = 0.15) -> dict:
+    return {
+        "name": "kim-jong-un-russia-2023",
+        "seed": f"seeds/{SEED.name}",
+        "seed_info": {"source": "voi", "published_at": "2023-09-18", "language": "id"},
+        "keywords": ["Kim Jong-un", "Vladivostok", "Rusia", "Korea Utara"],
+        "min_relevance": min_relevance,
+    }
+
+
+def run_pantau(*args: str, settings: dict | None = None, timeout: float = 240):
+    """Run `python -m crawler ...` in a subprocess (a Scrapy process can crawl only once)."""
+    command = [sys.executable, "-m", "crawler", *args]
+    for name, value in {**LOOPBACK_SETTINGS, **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **OFFLINE_ENV},
+    )
+
+
+def rows(db_path: Path, sql: str, params=()) -> list[dict]:
+    db = Database(db_path)
+    try:
+        return [dict(row) for row in db.query(sql, params)]
+    finally:
+        db.close()
+
+
+def per_source(db_path: Path, run_id: int) -> dict:
+    return json.loads(rows(db_path, "select per_source from crawl_runs where id = ?", [run_id])[0]["per_source"])
