@@ -51,9 +51,14 @@ _MONTH = r"(?P<month>[A-Za-z]{3,9})"
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
 _ZONE = r"(?:\s*(?P<zone>WIB|WITA|WIT)\b)?"
 VISIBLE_PATTERNS = [
-    # "Senin, 18 Sep 2023 14:30 WIB", "Selasa, 16 Februari 2016 | 14:38 WIB", "on 16 Feb 2016 at 09:10 WIB"
+    # "Senin, 18 Sep 2023 14:30 WIB", "Selasa, 16 Februari 2016 | 14:38 WIB",
+    # "on 16 Feb 2016 at 09:10 WIB"
     re.compile(
-        r"(?P<day>\d{1,2})\s+" + _MONTH + r",?\s+(?P<year>\d{4})[\s,|\-–at]{0,12}?\s*" + _CLOCK + _ZONE,
+        r"(?P<day>\d{1,2})\s+"
+        + _MONTH
+        + r",?\s+(?P<year>\d{4})[\s,|\-–at]{0,12}?\s*"
+        + _CLOCK
+        + _ZONE,
         re.IGNORECASE,
     ),
     # "18/09/2023, 14:30 WIB", "18-09-2023 14:30"
@@ -93,9 +98,7 @@ def structured_dates(tree: lxml_html.HtmlElement) -> list[str]:
         found.extend(_json_ld_dates(data))
     metas: dict[str, str] = {}
     for meta in tree.xpath("//meta[@content]"):
-        key = (
-            meta.get("property") or meta.get("name") or meta.get("itemprop") or ""
-        ).lower()
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         if key in META_DATE_KEYS and meta.get("content", "").strip():
             metas.setdefault(key, meta.get("content").strip())
     found.extend(metas[key] for key in META_DATE_KEYS if key in metas)

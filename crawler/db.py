@@ -20,7 +20,7 @@ from crawler.sources import Config, Source, Topic
 from crawler.urls import normalize_url, url_id
 
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-FTS_CONFIG = {
+FTS_CONFIG: dict[str, dict[str, Any]] = {
     "articles": {
         "columns": ["title", "text"],
         # unicode61 folds case and (with remove_diacritics) accents; porter is English-only.
@@ -34,7 +34,7 @@ migrations = Migrations("crawler")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": str,
             "url": str,
@@ -53,15 +53,15 @@ def m001_initial(db: Database) -> None:
         not_null={"text", "is_seed", "fingerprint"},
         defaults={"is_seed": 0, "first_seen_at": NOW_SQL},
     )
-    db["articles"].create_index(["fingerprint"], unique=True)
-    db["articles"].create_index(["published_at"])
-    db["article_topics"].create(
+    db.table("articles").create_index(["fingerprint"], unique=True)
+    db.table("articles").create_index(["published_at"])
+    db.table("article_topics").create(
         {"article_id": str, "topic": str, "relevance": float},
         pk=("article_id", "topic"),
         foreign_keys=[("article_id", "articles", "id")],
         not_null={"relevance"},
     )
-    db["urls"].create(
+    db.table("urls").create(
         {
             "id": str,
             "url": str,
@@ -78,8 +78,8 @@ def m001_initial(db: Database) -> None:
         defaults={"first_seen_at": NOW_SQL, "last_seen_at": NOW_SQL},
         foreign_keys=[("article_id", "articles", "id")],
     )
-    db["urls"].create_index(["article_id"])
-    db["crawl_runs"].create(
+    db.table("urls").create_index(["article_id"])
+    db.table("crawl_runs").create(
         {
             "id": int,
             "started_at": str,
@@ -94,7 +94,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    db["sources"].create(
+    db.table("sources").create(
         {
             "name": str,
             "hosts": str,
@@ -106,7 +106,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="name",
     )
-    db["topics"].create(
+    db.table("topics").create(
         {"name": str, "seed": str, "keywords": str, "min_relevance": float, "updated_at": str},
         pk="name",
     )
@@ -124,11 +124,11 @@ def ensure_db_shape(db: Database) -> None:
     """Apply pending migrations and (re)create FTS and its triggers. Safe to repeat."""
     migrations.apply(db)
     for table, fts in FTS_CONFIG.items():
-        if not db[table].detect_fts():
-            db[table].enable_fts(fts["columns"], create_triggers=True, tokenize=fts["tokenize"])
+        if not db.table(table).detect_fts():
+            db.table(table).enable_fts(fts["columns"], create_triggers=True, tokenize=fts["tokenize"])
         elif not _has_fts_triggers(db, table):
             # table.transform() drops the triggers, leaving a stale index: rebuild it.
-            db[table].enable_fts(
+            db.table(table).enable_fts(
                 fts["columns"], create_triggers=True, tokenize=fts["tokenize"], replace=True
             )
 
@@ -178,13 +178,13 @@ def save_article(
         key = by_url or by_text or article_id(fingerprint)
         row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": _now()}
         if by_url is None and by_text is None:
-            db["articles"].insert({**row, "source": source, "is_seed": 0})
+            db.table("articles").insert({**row, "source": source, "is_seed": 0})
         elif article.get("url") in fetched_urls_normal and by_text in (None, key):
             # The canonical page itself, fetched again: the row holds its latest text.
             # (An AMP or mobile variant only adds its URL; it never replaces the text.)
-            db["articles"].update(key, row)
+            db.table("articles").update(key, row)
         for topic, score in relevance.items():
-            db["article_topics"].upsert(
+            db.table("article_topics").upsert(
                 {"article_id": key, "topic": topic, "relevance": score}, pk=("article_id", "topic")
             )
         for url in urls:
@@ -214,7 +214,7 @@ def record_url(
     }
     if article_id is not None:
         record["article_id"] = article_id
-    db["urls"].upsert(record, pk="id")
+    db.table("urls").upsert(record, pk="id")
 
 
 def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | None:
@@ -228,7 +228,7 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
     key = _article_id_for_fingerprint(db, fingerprint) or article_id(fingerprint)
     info = topic.seed_info
     with db.conn:
-        db["articles"].upsert(
+        db.table("articles").upsert(
             {
                 "id": key,
                 "url": normalize_url(info.url) if info.url else None,
@@ -244,7 +244,7 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
             pk="id",
         )
         for name, score in relevance.items():
-            db["article_topics"].upsert(
+            db.table("article_topics").upsert(
                 {"article_id": key, "topic": name, "relevance": score}, pk=("article_id", "topic")
             )
     return key
@@ -254,12 +254,10 @@ def save_config(db: Database, config: Config) -> None:
     """Record what sources.yml and topics.yml said at this run."""
     now = _now()
     with db.conn:
-        db["sources"].delete_where()
-        db["sources"].insert_all(
-            (_source_row(source, now) for source in config.sources), pk="name"
-        )
-        db["topics"].delete_where()
-        db["topics"].insert_all(
+        db.table("sources").delete_where()
+        db.table("sources").insert_all((_source_row(source, now) for source in config.sources), pk="name")
+        db.table("topics").delete_where()
+        db.table("topics").insert_all(
             (
                 {
                     "name": topic.name,
@@ -276,7 +274,8 @@ def save_config(db: Database, config: Config) -> None:
 
 def start_run(db: Database) -> int:
     with db.conn:
-        return db["crawl_runs"].insert({"started_at": _now(), "status": "running"}).last_pk
+        table = db.table("crawl_runs").insert({"started_at": _now(), "status": "running"})
+        return int(table.last_pk)
 
 
 def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]]) -> str:
@@ -288,7 +287,7 @@ def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]])
         for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
     }
     with db.conn:
-        db["crawl_runs"].update(
+        db.table("crawl_runs").update(
             run_id,
             {
                 "finished_at": _now(),
@@ -326,7 +325,7 @@ def _article_id_for_fingerprint(db: Database, fingerprint: str) -> str | None:
 
 
 def _has_fts_triggers(db: Database, table: str) -> bool:
-    names = {t.name for t in db[table].triggers}
+    names = {t.name for t in db.table(table).triggers}
     return {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names
 
 

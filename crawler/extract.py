@@ -22,7 +22,7 @@ TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
 # Whole lines that are page furniture, not the article's words.
 BOILERPLATE_LINE = re.compile(
     r"^\s*(?:bagikan:?|share:?|advertisement|scroll to continue with content|"
-    r"(?:baca|simak|lihat) juga\s*:.*|artikel terkait\s*:?.*)\s*$",
+    r"(?:baca|simak|lihat) juga\b.{0,200}|artikel terkait\b.{0,200})\s*$",
     re.IGNORECASE,
 )
 INDONESIAN_WORDS = set(
@@ -52,7 +52,7 @@ def extract_article(
     )
     if document is None:
         raise ExtractionError("no article text found")
-    found = document.as_dict()
+    found = document if isinstance(document, dict) else document.as_dict()
     text = clean_text(found.get("text") or "")
     if len(text) < MIN_TEXT_CHARS or len(text.split()) < MIN_TEXT_WORDS:
         raise ExtractionError(f"too little text ({len(text)} characters)")
@@ -112,7 +112,7 @@ def clean_title(meta_title: str | None, tree: lxml_html.HtmlElement, url: str | 
 
 
 def detect_language(text: str, declared: str | None = None) -> str | None:
-    """"id" or "en" by counting very common words; the page's lang attribute breaks ties."""
+    """ "id" or "en" by counting very common words; the page's lang attribute breaks ties."""
     words = re.findall(r"[a-z]+", text.lower())
     indonesian = sum(word in INDONESIAN_WORDS for word in words)
     english = sum(word in ENGLISH_WORDS for word in words)
@@ -149,7 +149,7 @@ def _site_names(tree: lxml_html.HtmlElement, url: str | None) -> set[str]:
 
 
 def _is_site_name(segment: str, site_names: set[str]) -> bool:
-    """"Kompas.com Regional", "Republika Online", "ANTARA News", "Tempo Gaya", "Musik"."""
+    """ "Kompas.com Regional", "Republika Online", "ANTARA News", "Tempo Gaya", "Musik"."""
     lowered = segment.lower()
     if len(segment.split()) > 4:
         return False

@@ -1,8 +1,8 @@
 """Retries that back off and honour Retry-After (Scrapy's RetryMiddleware does neither)."""
 
 import asyncio
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.utils.response import response_status_message

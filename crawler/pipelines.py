@@ -39,7 +39,7 @@ class ExtractPipeline:
 
 
 class ArchivePipeline:
-    """Upsert articles into the archive; record dropped pages in `urls` so they are not refetched."""
+    """Upsert articles; record dropped pages in `urls` so that they are not fetched again."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -56,9 +56,7 @@ class ArchivePipeline:
         self.db.close()
 
     def process_item(self, page):
-        outcome = save_article(
-            self.db, page.article, page.source, page.seen_urls, page.relevance
-        )
+        outcome = save_article(self.db, page.article, page.source, page.seen_urls, page.relevance)
         self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
         page.body = b""  # the stored row has what matters; don't keep megabytes in stats/logs
         return page
@@ -68,4 +66,6 @@ class ArchivePipeline:
         self.crawler.stats.inc_value(f"pantau/pages_{status}")
         best = max(item.relevance.values()) if item.relevance else None
         for url in dict.fromkeys(item.seen_urls):
-            record_url(self.db, url, item.source, status, reason=str(exception)[:500], relevance=best)
+            record_url(
+                self.db, url, item.source, status, reason=str(exception)[:500], relevance=best
+            )

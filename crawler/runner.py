@@ -103,7 +103,9 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
         "dropped": dropped,
         "errors": stats.get("pantau/errors", 0),
     }
-    fetched_pages = sum(counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped"))
+    fetched_pages = sum(
+        counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped")
+    )
     # A source worked when an entry point parsed cleanly or at least one page came back.
     worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0
     counts["status"] = "ok" if worked else "failed"

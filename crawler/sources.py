@@ -5,8 +5,8 @@ single line; nothing here prints tracebacks or half-loads a file.
 """
 
 import re
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,9 @@ def load_sources(path: Path) -> list[Source]:
         sources.append(
             Source(
                 name=name,
-                hosts=[h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))],
+                hosts=[
+                    h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))
+                ],
                 feeds=_url_list(path, f"{where}.feeds", values.get("feeds")),
                 sitemaps=_url_list(path, f"{where}.sitemaps", values.get("sitemaps")),
                 listings=_url_list(path, f"{where}.listings", values.get("listings")),

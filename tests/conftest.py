@@ -104,4 +104,6 @@ def rows(db_path: Path, sql: str, params=()) -> list[dict]:
 
 
 def per_source(db_path: Path, run_id: int) -> dict:
-    return json.loads(rows(db_path, "select per_source from crawl_runs where id = ?", [run_id])[0]["per_source"])
+    return json.loads(
+        rows(db_path, "select per_source from crawl_runs where id = ?", [run_id])[0]["per_source"]
+    )

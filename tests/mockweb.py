@@ -69,7 +69,9 @@ class MockWeb:
                 path = urlsplit(self.path).path
                 with web._lock:
                     web.log.append((time.monotonic(), path))
-                route = web.routes.get(path, Reply(404, b"<html><body>Tidak ditemukan</body></html>"))
+                route = web.routes.get(
+                    path, Reply(404, b"<html><body>Tidak ditemukan</body></html>")
+                )
                 reply = route() if callable(route) else route
                 try:
                     self.send_response(reply.status)
@@ -150,7 +152,9 @@ def build_news_site(web: MockWeb) -> dict:
     site["busy"] = "/pantaunews/internasional/2023/09/19/sibuk"
     web.routes[site["kim"]] = Reply(body=(written / "kim-vladivostok.html").read_bytes())
     web.routes[site["kim_amp"]] = Reply(body=(written / "kim-vladivostok-amp.html").read_bytes())
-    web.routes[site["busy"]] = _busy_then(Reply(body=(REAL_DATA / _first(site, "okezone")).read_bytes()))
+    web.routes[site["busy"]] = _busy_then(
+        Reply(body=(REAL_DATA / _first(site, "okezone")).read_bytes())
+    )
     web.routes["/pantaunews/rss.xml"] = Reply(
         body=rss(
             [
@@ -168,8 +172,10 @@ def build_news_site(web: MockWeb) -> dict:
     hostile = _add_hostile(web)
     site["hostile"] = hostile
     web.routes["/antaranews/rss.xml"] = Reply(
-        body=rss([(p, web.url(p)) for p in by_outlet["antaranews"]]
-                 + [(h, web.url(p)) for h, p in hostile.items()]),
+        body=rss(
+            [(p, web.url(p)) for p in by_outlet["antaranews"]]
+            + [(h, web.url(p)) for h, p in hostile.items()]
+        ),
         content_type="application/rss+xml",
     )
     real_feed = REAL_DATA / "feeds" / "antaranews-anpandu-antara-mainpage-rss.xml"
@@ -234,7 +240,9 @@ def _add_hostile(web: MockWeb) -> dict[str, str]:
     web.routes[paths["random"]] = Reply(body=os.urandom(65536))
     web.routes[paths["error"]] = Reply(500, b"<html><body>Galat server</body></html>")
     web.routes[paths["empty"]] = Reply(body=b"")
-    web.routes[paths["image"]] = Reply(body=b"\xff\xd8\xff\xe0" + os.urandom(8192), content_type="image/jpeg")
+    web.routes[paths["image"]] = Reply(
+        body=b"\xff\xd8\xff\xe0" + os.urandom(8192), content_type="image/jpeg"
+    )
     return paths
 
 
@@ -257,7 +265,9 @@ def _busy_then(reply: Reply) -> Callable[[], Reply]:
     def route() -> Reply:
         calls.append(1)
         if len(calls) == 1:
-            return Reply(429, b"Too Many Requests", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return Reply(
+                429, b"Too Many Requests", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
         return reply
 
     return route

@@ -14,17 +14,32 @@ def crawled(news_web, tmp_path_factory):
     dead = f"http://127.0.0.1:{closed_port()}/rss.xml"
     loopback = ["127.0.0.1"]
     sources = [
-        {"name": "pantaunews", "hosts": loopback, "feeds": [web.url("/pantaunews/rss.xml")],
-         "article_pattern": "/pantaunews/"},
-        {"name": "antaranews", "hosts": loopback,
-         "feeds": [web.url("/antaranews/rss.xml"), web.url("/antaranews/real-rss.xml")],
-         "article_pattern": "^http://[^/]+/antaranews/"},
-        {"name": "detik", "hosts": loopback, "listings": [web.url("/detik/indeks")],
-         "article_pattern": "/detik/[a-z]+-"},
+        {
+            "name": "pantaunews",
+            "hosts": loopback,
+            "feeds": [web.url("/pantaunews/rss.xml")],
+            "article_pattern": "/pantaunews/",
+        },
+        {
+            "name": "antaranews",
+            "hosts": loopback,
+            "feeds": [web.url("/antaranews/rss.xml"), web.url("/antaranews/real-rss.xml")],
+            "article_pattern": "^http://[^/]+/antaranews/",
+        },
+        {
+            "name": "detik",
+            "hosts": loopback,
+            "listings": [web.url("/detik/indeks")],
+            "article_pattern": "/detik/[a-z]+-",
+        },
         {"name": "others", "hosts": loopback, "sitemaps": [web.url("/sitemap-index.xml")]},
         {"name": "mirror", "hosts": loopback, "feeds": [web.url("/mirror/rss.xml")]},
-        {"name": "broken", "hosts": loopback,
-         "feeds": [web.url("/broken/rss.xml")], "sitemaps": [web.url("/broken/sitemap.xml")]},
+        {
+            "name": "broken",
+            "hosts": loopback,
+            "feeds": [web.url("/broken/rss.xml")],
+            "sitemaps": [web.url("/broken/sitemap.xml")],
+        },
         {"name": "dead", "feeds": [dead]},
     ]
     # Two topics: the seed story (strict) and an empty one with min_relevance 0 that keeps all.
@@ -39,8 +54,13 @@ def crawled(news_web, tmp_path_factory):
     requests_after_first = len(web.log)
     second = run_pantau("crawl", "--config", str(config), "--db", str(db_path))
     return {
-        "web": web, "site": site, "db": db_path, "first": first, "second": second,
-        "counts_after_first": counts_after_first, "requests_after_first": requests_after_first,
+        "web": web,
+        "site": site,
+        "db": db_path,
+        "first": first,
+        "second": second,
+        "counts_after_first": counts_after_first,
+        "requests_after_first": requests_after_first,
     }
 
 
@@ -65,7 +85,11 @@ def test_every_real_article_is_stored_once_with_its_title(crawled):
         article = by_url.get(normalize_url(crawled["web"].url(path)))
         if article is None:
             # An identical copy stored under another URL (the 429 page serves okezone's first).
-            linked = rows(crawled["db"], "select article_id from urls where id = ?", [url_id(crawled["web"].url(path))])
+            linked = rows(
+                crawled["db"],
+                "select article_id from urls where id = ?",
+                [url_id(crawled["web"].url(path))],
+            )
             assert linked and linked[0]["article_id"], path
             continue
         expected = row["truth"].get("title")
@@ -84,8 +108,11 @@ def test_seed_article_is_in_the_archive(crawled):
     assert seed["url"] is None and seed["title"] is None
     assert seed["source"] == "voi" and seed["published_at"] == "2023-09-18"
     assert seed["text"].startswith("JAKARTA - Pemimpin Korea Utara Kim Jong-un")
-    relevance = rows(crawled["db"], "select relevance from article_topics where article_id = ? and topic = ?",
-                     [seed["id"], "kim-jong-un-russia-2023"])
+    relevance = rows(
+        crawled["db"],
+        "select relevance from article_topics where article_id = ? and topic = ?",
+        [seed["id"], "kim-jong-un-russia-2023"],
+    )
     assert relevance[0]["relevance"] > 0.99
 
 
@@ -106,8 +133,11 @@ def test_url_variants_are_one_article(crawled):
 def test_identical_copy_in_another_outlet_is_one_article_with_both_urls(crawled):
     web, site, db = crawled["web"], crawled["site"], crawled["db"]
     for path in site["mirrored"]:
-        found = rows(db, "select article_id, source from urls where id in (?, ?) order by source",
-                     [url_id(web.url(path)), url_id(web.url("/mirror" + path))])
+        found = rows(
+            db,
+            "select article_id, source from urls where id in (?, ?) order by source",
+            [url_id(web.url(path)), url_id(web.url("/mirror" + path))],
+        )
         assert [r["source"] for r in found] == ["antaranews", "mirror"]
         assert found[0]["article_id"] == found[1]["article_id"] is not None
         # The article belongs to whichever outlet was crawled first; both URLs lead to it.
@@ -123,7 +153,9 @@ def test_429_waits_for_retry_after_then_stores_the_page(crawled):
     web, site, db = crawled["web"], crawled["site"], crawled["db"]
     first, second = web.requests_for(site["busy"])[:2]
     assert second - first >= RETRY_AFTER_SECONDS
-    status = rows(db, "select status, article_id from urls where id = ?", [url_id(web.url(site["busy"]))])
+    status = rows(
+        db, "select status, article_id from urls where id = ?", [url_id(web.url(site["busy"]))]
+    )
     assert status[0]["status"] == "article" and status[0]["article_id"]
 
 
@@ -143,8 +175,11 @@ def test_429_waits_for_retry_after_then_stores_the_page(crawled):
 )
 def test_hostile_urls_are_recorded_and_skipped(crawled, name, status):
     web, site, db = crawled["web"], crawled["site"], crawled["db"]
-    found = rows(db, "select status, reason, article_id from urls where id = ?",
-                 [url_id(web.url(site["hostile"][name]))])
+    found = rows(
+        db,
+        "select status, reason, article_id from urls where id = ?",
+        [url_id(web.url(site["hostile"][name]))],
+    )
     assert found, f"{name} was not recorded"
     assert found[0]["status"] == status
     assert found[0]["article_id"] is None
@@ -156,7 +191,9 @@ def test_hostile_pages_are_counted_in_the_run(crawled):
     assert antara["status"] == "ok"
     assert antara["errors"] >= 5  # slow, loop, huge, 500, 404
     assert antara["dropped"] >= 4  # pdf, image, random bytes, empty body
-    assert antara["new_articles"] + antara["duplicates"] == len(crawled["site"]["outlets"]["antaranews"])
+    assert antara["new_articles"] + antara["duplicates"] == len(
+        crawled["site"]["outlets"]["antaranews"]
+    )
     run = rows(crawled["db"], "select * from crawl_runs where id = 1")[0]
     assert run["status"] == "partial" and run["finished_at"] >= run["started_at"]
 
@@ -192,4 +229,6 @@ def test_all_sources_failing_exits_non_zero(tmp_path):
     assert result.returncode == 1
     assert result.stdout.splitlines()[0].startswith("dead: failed")
     # The seed is archived even when nothing could be crawled.
-    assert rows(tmp_path / "a.db", "select count(*) as n from articles where is_seed = 1")[0]["n"] == 1
+    assert (
+        rows(tmp_path / "a.db", "select count(*) as n from articles where is_seed = 1")[0]["n"] == 1
+    )

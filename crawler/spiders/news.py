@@ -58,16 +58,16 @@ class NewsSpider(scrapy.Spider):
             url=response.url,
             source=self.source.name,
             status=response.status,
-            content_type=response.headers.get("Content-Type", b"").decode("latin-1"),
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
             body=response.body,
             fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            seen_urls=[*response.request.meta.get("redirect_urls", []), response.url],
+            seen_urls=[*response.meta.get("redirect_urls", []), response.url],
         )
 
     def on_error(self, failure: Failure):
         """A request failed for good (after retries): count it, and remember article URLs."""
-        request = failure.request
-        reason = failure.getErrorMessage() or failure.type.__name__
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
+        reason = failure.getErrorMessage() or repr(failure.value)
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"

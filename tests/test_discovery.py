@@ -1,0 +1,52 @@
+from scrapy.http import HtmlResponse
+
+from crawler.discovery import feed_links, page_links, sitemap_links
+from tests.mockweb import google_news_sitemap, rss, sitemap_index
+
+ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
+<entry><title>A</title><link rel="alternate" href="https://voi.id/berita/1/a"/></entry>
+<entry><title>B</title><link href="https://voi.id/berita/2/b"/></entry></feed>"""
+
+
+def test_rss_and_atom_links():
+    assert feed_links(rss([("A", "https://a.id/1"), ("B", "https://a.id/2")])) == [
+        "https://a.id/1",
+        "https://a.id/2",
+    ]
+    assert feed_links(ATOM) == ["https://voi.id/berita/1/a", "https://voi.id/berita/2/b"]
+
+
+def test_real_feed_first_links(real_data):
+    import json
+
+    for name in ("antaranews-anpandu-antara-mainpage-rss", "detik-anpandu-detik-mainpage-rss"):
+        expected = json.loads((real_data / "feeds" / f"{name}.json").read_text())["first_urls"]
+        links = feed_links((real_data / "feeds" / f"{name}.xml").read_bytes())
+        assert links[: len(expected)] == expected
+        assert not links.malformed
+
+
+def test_malformed_and_non_feeds():
+    truncated = feed_links(b"<rss><channel><item><link>https://a.id/1</link></item><item>")
+    assert truncated == ["https://a.id/1"] and truncated.malformed
+    assert feed_links(b"\x00\x01 random bytes") is None
+    assert feed_links(b"<html><body>not a feed</body></html>") is None
+    assert feed_links(b"") is None
+
+
+def test_sitemaps():
+    children, links = sitemap_index(["https://a.id/s1.xml"]), None
+    children, links = sitemap_links(children)
+    assert children == ["https://a.id/s1.xml"] and links == []
+    children, links = sitemap_links(google_news_sitemap([("T", "https://a.id/berita/1")]))
+    assert children == [] and links == ["https://a.id/berita/1"]
+    assert sitemap_links(b"garbage")[1] is None
+
+
+def test_listing_links_are_absolute():
+    response = HtmlResponse(
+        "https://voi.id/tag/kim",
+        body=b"<a href='/berita/1/x#top'>x</a><a href='mailto:a@b'>m</a><a href='https://a.id/2'>2</a>",
+        encoding="utf-8",
+    )
+    assert page_links(response) == ["https://voi.id/berita/1/x", "https://a.id/2"]
