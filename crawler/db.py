@@ -275,7 +275,7 @@ def save_config(db: Database, config: Config) -> None:
 def start_run(db: Database) -> int:
     with db.conn:
         table = db.table("crawl_runs").insert({"started_at": _now(), "status": "running"})
-        return int(table.last_pk)
+        return int(table.last_pk or 0)
 
 
 def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]]) -> str:

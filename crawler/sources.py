@@ -101,7 +101,7 @@ def load_sources(path: Path) -> list[Source]:
     for index, entry in enumerate(entries):
         where = f"sources[{index}]"
         values = _mapping(path, where, entry, allowed=Source.__dataclass_fields__)
-        name = _string(path, f"{where}.name", values.get("name"), required=True)
+        name = _required_string(path, f"{where}.name", values.get("name"))
         where = f"sources[{index}] ({name})"
         if name in seen:
             raise ConfigError(path, f"{where}.name", f"duplicate source name {name!r}")
@@ -135,7 +135,7 @@ def load_topics(path: Path) -> list[Topic]:
     for index, entry in enumerate(_top_level_list(path, "topics", required=False)):
         where = f"topics[{index}]"
         values = _mapping(path, where, entry, allowed=Topic.__dataclass_fields__)
-        name = _string(path, f"{where}.name", values.get("name"), required=True)
+        name = _required_string(path, f"{where}.name", values.get("name"))
         where = f"topics[{index}] ({name})"
         if name in seen:
             raise ConfigError(path, f"{where}.name", f"duplicate topic name {name!r}")
@@ -229,6 +229,12 @@ def _string(path: Path, key: str, value: Any, required: bool = False) -> str | N
     return text
 
 
+def _required_string(path: Path, key: str, value: Any) -> str:
+    text = _string(path, key, value, required=True)
+    assert text is not None  # _string raised otherwise
+    return text
+
+
 def _string_list(path: Path, key: str, value: Any) -> list[str]:
     if value is None:
         return []
@@ -236,7 +242,7 @@ def _string_list(path: Path, key: str, value: Any) -> list[str]:
         value = [value]
     if not isinstance(value, list):
         raise ConfigError(path, key, "must be a list of strings")
-    return [_string(path, f"{key}[{i}]", item, required=True) or "" for i, item in enumerate(value)]
+    return [_required_string(path, f"{key}[{i}]", item) for i, item in enumerate(value)]
 
 
 def _url_list(path: Path, key: str, value: Any) -> list[str]:
