@@ -125,7 +125,9 @@ def ensure_db_shape(db: Database) -> None:
     migrations.apply(db)
     for table, fts in FTS_CONFIG.items():
         if not db.table(table).detect_fts():
-            db.table(table).enable_fts(fts["columns"], create_triggers=True, tokenize=fts["tokenize"])
+            db.table(table).enable_fts(
+                fts["columns"], create_triggers=True, tokenize=fts["tokenize"]
+            )
         elif not _has_fts_triggers(db, table):
             # table.transform() drops the triggers, leaving a stale index: rebuild it.
             db.table(table).enable_fts(
@@ -255,7 +257,9 @@ def save_config(db: Database, config: Config) -> None:
     now = _now()
     with db.conn:
         db.table("sources").delete_where()
-        db.table("sources").insert_all((_source_row(source, now) for source in config.sources), pk="name")
+        db.table("sources").insert_all(
+            (_source_row(source, now) for source in config.sources), pk="name"
+        )
         db.table("topics").delete_where()
         db.table("topics").insert_all(
             (

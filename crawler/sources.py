@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -97,15 +97,7 @@ def load_config(directory: Path | str) -> Config:
 def load_sources(path: Path) -> list[Source]:
     entries = _top_level_list(path, "sources", required=True)
     sources: list[Source] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        where = f"sources[{index}]"
-        values = _mapping(path, where, entry, allowed=Source.__dataclass_fields__)
-        name = _required_string(path, f"{where}.name", values.get("name"))
-        where = f"sources[{index}] ({name})"
-        if name in seen:
-            raise ConfigError(path, f"{where}.name", f"duplicate source name {name!r}")
-        seen.add(name)
+    for where, name, values in _named_entries(path, "sources", entries, Source):
         pattern = _string(path, f"{where}.article_pattern", values.get("article_pattern"))
         if pattern is not None:
             try:
@@ -131,15 +123,8 @@ def load_topics(path: Path) -> list[Topic]:
     if not path.exists():
         return []
     topics: list[Topic] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(_top_level_list(path, "topics", required=False)):
-        where = f"topics[{index}]"
-        values = _mapping(path, where, entry, allowed=Topic.__dataclass_fields__)
-        name = _required_string(path, f"{where}.name", values.get("name"))
-        where = f"topics[{index}] ({name})"
-        if name in seen:
-            raise ConfigError(path, f"{where}.name", f"duplicate topic name {name!r}")
-        seen.add(name)
+    entries = _top_level_list(path, "topics", required=False)
+    for where, name, values in _named_entries(path, "topics", entries, Topic):
         seed = _string(path, f"{where}.seed", values.get("seed"))
         seed_path = (path.parent / seed) if seed else None
         if seed_path is not None and not seed_path.is_file():
@@ -175,6 +160,23 @@ def load_crawl_config(path: Path) -> CrawlConfig:
         raise ConfigError(path, "contact_url", "must be an http(s) or mailto: URL")
     settings = _mapping(path, "settings", values.get("settings") or {}, allowed=None)
     return CrawlConfig(contact_url=contact, settings=settings)
+
+
+def _named_entries(
+    path: Path, key: str, entries: list[Any], kind: Any
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(where, name, values) of each entry; names must be present and unique."""
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        values = _mapping(path, f"{key}[{index}]", entry, allowed=kind.__dataclass_fields__)
+        name = _required_string(path, f"{key}[{index}].name", values.get("name"))
+        where = f"{key}[{index}] ({name})"
+        if name in seen:
+            raise ConfigError(
+                path, f"{where}.name", f"duplicate {kind.__name__.lower()} name {name!r}"
+            )
+        seen.add(name)
+        yield where, name, values
 
 
 def _read_yaml(path: Path) -> Any:
