@@ -174,7 +174,7 @@ def save_article(
     fingerprint = text_fingerprint(article["text"])
     fetched_urls_normal = {normalize_url(u) for u in fetched_urls}
     urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *fetched_urls] if u))
-    with db.conn:
+    with db.atomic():
         by_url = _article_id_for_urls(db, urls)
         by_text = _article_id_for_fingerprint(db, fingerprint)
         key = by_url or by_text or article_id(fingerprint)
@@ -229,7 +229,7 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
     fingerprint = text_fingerprint(text)
     key = _article_id_for_fingerprint(db, fingerprint) or article_id(fingerprint)
     info = topic.seed_info
-    with db.conn:
+    with db.atomic():
         db.table("articles").upsert(
             {
                 "id": key,
@@ -255,7 +255,7 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
 def save_config(db: Database, config: Config) -> None:
     """Record what sources.yml and topics.yml said at this run."""
     now = _now()
-    with db.conn:
+    with db.atomic():
         db.table("sources").delete_where()
         db.table("sources").insert_all(
             (_source_row(source, now) for source in config.sources), pk="name"
@@ -277,7 +277,7 @@ def save_config(db: Database, config: Config) -> None:
 
 
 def start_run(db: Database) -> int:
-    with db.conn:
+    with db.atomic():
         table = db.table("crawl_runs").insert({"started_at": _now(), "status": "running"})
         return int(table.last_pk or 0)
 
@@ -290,7 +290,7 @@ def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]])
         key: sum(counts.get(key, 0) for counts in per_source.values())
         for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
     }
-    with db.conn:
+    with db.atomic():
         db.table("crawl_runs").update(
             run_id,
             {

@@ -47,6 +47,9 @@ def extract_article(
     Raises ExtractionError with the reason when the page holds no article.
     """
     tree = parse_html(html)
+    declared_type = " ".join(tree.xpath('//meta[@property="og:type"]/@content')).strip().lower()
+    if declared_type == "website":
+        raise ExtractionError("not an article page (og:type website)")
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False
     )

@@ -12,6 +12,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from crawler.urls import looks_like_article_url
+
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
 
 
@@ -35,7 +37,9 @@ class Source:
     article_pattern: str | None = None
 
     def is_article_url(self, url: str) -> bool:
-        return self.article_pattern is None or re.search(self.article_pattern, url) is not None
+        if self.article_pattern is None:
+            return looks_like_article_url(url)
+        return re.search(self.article_pattern, url) is not None
 
 
 @dataclass

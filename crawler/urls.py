@@ -29,6 +29,26 @@ TRACKING_PARAMS = {
     "outputtype",
 }
 TRACKING_PREFIXES = ("utm_", "_hs", "pk_", "mtm_")
+# Path segments of tag, topic, search, author and index pages.
+LISTING_SEGMENTS = {
+    "tag",
+    "tags",
+    "topik",
+    "topic",
+    "topics",
+    "kategori",
+    "category",
+    "kanal",
+    "search",
+    "cari",
+    "pencarian",
+    "indeks",
+    "index",
+    "author",
+    "penulis",
+    "reporter",
+    "foto-video",
+}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Indonesian second-level domains: "kompas.com" is registrable, "co.id" is not.
 PUBLIC_SECOND_LEVELS = {"co", "or", "ac", "go", "web", "my", "net", "sch", "mil", "biz", "ponpes"}
@@ -93,6 +113,24 @@ def pick_canonical(page_url: str, declared: str | None, allowed_hosts: list[str]
     if same_site or host_matches(candidate_host, allowed_hosts):
         return normalize_url(candidate)
     return normalize_url(page_url)
+
+
+def looks_like_article_url(url: str) -> bool:
+    """The default when a source sets no article_pattern: does this URL name one story?
+
+    Indonesian outlets put a numeric id (d-6453785, /berita/527615/), a date
+    (/2023/09/18/) or a headline slug of three words or more in every article URL, and
+    none of these in home, index, tag or section pages (/, /indeks, /tag/kim-jong-un).
+    """
+    path = urlsplit(url).path
+    if re.search(r"\d{5,}|/\d{4}/\d{1,2}/\d{1,2}(/|$)", path):
+        return True
+    segments = [s for s in path.split("/") if s]
+    if any(segment.lower() in LISTING_SEGMENTS for segment in segments):
+        return False
+    if len(segments) < 2 and not (segments and len(re.split(r"[-_.]", segments[0])) >= 5):
+        return False
+    return any(len(re.split(r"[-_.]+", segment)) >= 3 for segment in segments[1:] or segments)
 
 
 def _is_tracking(key: str) -> bool:

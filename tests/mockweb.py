@@ -182,6 +182,9 @@ def build_news_site(web: MockWeb) -> dict:
     web.routes["/antaranews/real-rss.xml"] = Reply(
         body=real_feed.read_bytes(), content_type="application/rss+xml"
     )
+    # A real listing page: its links lead to the live kompas.com, outside the test's hosts.
+    real_listing = REAL_DATA / "html" / "kompas" / "anpandu-kompas-mainpage-listing.html"
+    web.routes["/kompas/indeks"] = Reply(body=real_listing.read_bytes())
     links = "".join(f'<li><a href="{p}">{p}</a></li>' for p in by_outlet["detik"])
     web.routes["/detik/indeks"] = Reply(
         body=f"<html><body><ul>{links}<li><a href='/detik/tentang'>Tentang</a></li>"

@@ -32,7 +32,12 @@ def crawled(news_web, tmp_path_factory):
             "listings": [web.url("/detik/indeks")],
             "article_pattern": "/detik/[a-z]+-",
         },
-        {"name": "others", "hosts": loopback, "sitemaps": [web.url("/sitemap-index.xml")]},
+        {
+            "name": "others",
+            "hosts": loopback,
+            "sitemaps": [web.url("/sitemap-index.xml")],
+            "listings": [web.url("/kompas/indeks")],
+        },
         {"name": "mirror", "hosts": loopback, "feeds": [web.url("/mirror/rss.xml")]},
         {
             "name": "broken",

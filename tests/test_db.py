@@ -1,3 +1,5 @@
+import pytest
+
 from crawler.db import ensure_db_shape, record_url, save_article, save_seed, text_fingerprint
 from crawler.sources import SeedInfo, Topic
 from tests.conftest import SEED
@@ -99,3 +101,18 @@ def test_record_url_keeps_first_seen_at(fresh_db):
     record_url(fresh_db, "https://voi.id/x", "voi", "dropped", reason="not HTML")
     again = list(fresh_db["urls"].rows)[0]
     assert again["first_seen_at"] == first["first_seen_at"] and again["status"] == "dropped"
+
+
+def test_a_crash_mid_save_leaves_no_half_article(fresh_db, monkeypatch):
+    ensure_db_shape(fresh_db)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk gone")
+
+    # The article row is written before its URLs; the crash comes between the two.
+    monkeypatch.setattr("crawler.db.record_url", crash)
+    with pytest.raises(RuntimeError):
+        save_article(fresh_db, article(), "voi", ["https://voi.id/berita/1/kim"], {"t": 0.5})
+    assert fresh_db["articles"].count == 0
+    assert fresh_db["article_topics"].count == 0
+    assert list(fresh_db["articles"].search("Vladivostok")) == []

@@ -50,3 +50,16 @@ def test_listing_links_are_absolute():
         encoding="utf-8",
     )
     assert page_links(response) == ["https://voi.id/berita/1/x", "https://a.id/2"]
+
+
+def test_real_listing_pages_yield_their_first_article_links_in_order(real_data):
+    import json
+
+    manifest = json.loads((real_data / "manifest.json").read_text())
+    listings = [r for r in manifest if r["page_type"] == "listing" and r.get("ground_truth")]
+    assert listings
+    for row in listings:
+        expected = json.loads((real_data / row["ground_truth"]).read_text())["first_urls"]
+        response = HtmlResponse(expected[0], body=(real_data / row["file"]).read_bytes())
+        remaining = iter(page_links(response))
+        assert all(any(url == link for link in remaining) for url in expected), row["file"]

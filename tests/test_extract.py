@@ -145,3 +145,16 @@ def test_extract_without_url_uses_an_absolute_canonical():
     assert extract_article(html, None)["url"] is None
     absolute = html.replace(b'href="/pantaunews', b'href="https://pantau.example/pantaunews')
     assert extract_article(absolute, None)["url"].startswith("https://pantau.example/")
+
+
+def test_a_page_declaring_itself_a_website_is_not_an_article():
+    page = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_bytes()
+    home = page.replace(b"<head>", b'<head><meta property="og:type" content="website">')
+    with pytest.raises(ExtractionError, match="og:type website"):
+        extract_article(home, "http://127.0.0.1:8000/")
+
+
+def test_real_tempo_home_page_is_not_an_article(real_data):
+    page = (real_data / "html" / "tempo" / "anpandu-tempo-mainpage-listing.html").read_bytes()
+    with pytest.raises(ExtractionError):
+        extract_article(page, "http://www.tempo.co/")

@@ -1,6 +1,12 @@
 import pytest
 
-from crawler.urls import normalize_url, pick_canonical, registrable_domain, url_id
+from crawler.urls import (
+    looks_like_article_url,
+    normalize_url,
+    pick_canonical,
+    registrable_domain,
+    url_id,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +66,34 @@ def test_canonical_to_another_site_is_ignored_unless_it_is_a_source_host():
         == "https://www.antaranews.com/x"
     )
     assert pick_canonical(page, "javascript:void(0)", []) == page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://voi.id/berita/310570/kim-jong-un-pulang",
+        "https://news.detik.com/berita/d-6453785/polisi-soal-pistol",
+        "https://www.kompas.com/read/2023/09/18/10000000/kim",
+        "https://www.cnnindonesia.com/internasional/20230918123456-106-1000000/kim",
+        "http://life.viva.co.id/showbiz/read/736460-taylor-swift-standing-ovation",
+        "https://www.jpnn.com/news/kamrussamad-ppkm-darurat-dihentikan",
+    ],
+)
+def test_article_urls_look_like_articles(url):
+    assert looks_like_article_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.detik.com/",
+        "http://indeks.kompas.com/",
+        "http://www.liputan6.com/indeks",
+        "https://voi.id/tag/kim-jong-un",
+        "https://www.cnnindonesia.com/internasional",
+        "https://news.detik.com/berita/",
+        "https://www.tribunnews.com/topic/kim-jong-un",
+    ],
+)
+def test_listing_urls_do_not(url):
+    assert not looks_like_article_url(url)
