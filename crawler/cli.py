@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from crawler import __version__
-from crawler.db import ensure_db_shape, open_db
 from crawler.extract import ExtractionError, extract_article
 from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
+from crawler.schema import ensure_db_shape, open_db
 from crawler.sources import ConfigError, load_config
 
 

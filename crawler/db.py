@@ -5,134 +5,20 @@ of the normalised URL, `articles.id` the hash of the normalised body text, so th
 under two URLs is one article, and the seed (which has no URL) has a key too.
 """
 
+import gzip
 import hashlib
 import json
 import re
 import unicodedata
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from crawler.sources import Config, Source, Topic
 from crawler.urls import normalize_url, url_id
 
-NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-FTS_CONFIG: dict[str, dict[str, Any]] = {
-    "articles": {
-        "columns": ["title", "text"],
-        # unicode61 folds case and (with remove_diacritics) accents; porter is English-only.
-        "tokenize": "unicode61 remove_diacritics 2",
-    }
-}
 URL_STATUSES = ("article", "dropped", "error", "irrelevant")
-
-migrations = Migrations("crawler")
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    db.table("articles").create(
-        {
-            "id": str,
-            "url": str,
-            "source": str,
-            "title": str,
-            "author": str,
-            "published_at": str,
-            "text": str,
-            "language": str,
-            "is_seed": int,
-            "fingerprint": str,
-            "first_seen_at": str,
-            "fetched_at": str,
-        },
-        pk="id",
-        not_null={"text", "is_seed", "fingerprint"},
-        defaults={"is_seed": 0, "first_seen_at": NOW_SQL},
-    )
-    db.table("articles").create_index(["fingerprint"], unique=True)
-    db.table("articles").create_index(["published_at"])
-    db.table("article_topics").create(
-        {"article_id": str, "topic": str, "relevance": float},
-        pk=("article_id", "topic"),
-        foreign_keys=[("article_id", "articles", "id")],
-        not_null={"relevance"},
-    )
-    db.table("urls").create(
-        {
-            "id": str,
-            "url": str,
-            "article_id": str,
-            "source": str,
-            "status": str,
-            "reason": str,
-            "relevance": float,
-            "first_seen_at": str,
-            "last_seen_at": str,
-        },
-        pk="id",
-        not_null={"url", "status"},
-        defaults={"first_seen_at": NOW_SQL, "last_seen_at": NOW_SQL},
-        foreign_keys=[("article_id", "articles", "id")],
-    )
-    db.table("urls").create_index(["article_id"])
-    db.table("crawl_runs").create(
-        {
-            "id": int,
-            "started_at": str,
-            "finished_at": str,
-            "status": str,
-            "requests": int,
-            "new_articles": int,
-            "duplicates": int,
-            "dropped": int,
-            "errors": int,
-            "per_source": str,
-        },
-        pk="id",
-    )
-    db.table("sources").create(
-        {
-            "name": str,
-            "hosts": str,
-            "feeds": str,
-            "sitemaps": str,
-            "listings": str,
-            "article_pattern": str,
-            "updated_at": str,
-        },
-        pk="name",
-    )
-    db.table("topics").create(
-        {"name": str, "seed": str, "keywords": str, "min_relevance": float, "updated_at": str},
-        pk="name",
-    )
-
-
-def open_db(path: Path | str) -> Database:
-    """Open (creating if needed) an archive in WAL mode, so Datasette reads while we write."""
-    db = Database(path)
-    db.enable_wal()
-    ensure_db_shape(db)
-    return db
-
-
-def ensure_db_shape(db: Database) -> None:
-    """Apply pending migrations and (re)create FTS and its triggers. Safe to repeat."""
-    migrations.apply(db)
-    for table, fts in FTS_CONFIG.items():
-        if not db.table(table).detect_fts():
-            db.table(table).enable_fts(
-                fts["columns"], create_triggers=True, tokenize=fts["tokenize"]
-            )
-        elif not _has_fts_triggers(db, table):
-            # table.transform() drops the triggers, leaving a stale index: rebuild it.
-            db.table(table).enable_fts(
-                fts["columns"], create_triggers=True, tokenize=fts["tokenize"], replace=True
-            )
 
 
 def text_fingerprint(text: str) -> str:
@@ -164,8 +50,12 @@ def save_article(
     source: str | None,
     fetched_urls: list[str],
     relevance: dict[str, float],
+    page: dict[str, Any] | None = None,
 ) -> str:
     """Store one extracted article atomically; return "new" or "duplicate".
+
+    `page` is the response it came from (url, status, headers, body, fetched_at): kept,
+    gzipped, in `pages` for re-extraction and WARC export.
 
     The article's id is found through its URLs first (a page fetched again keeps its id even
     if its text was edited), then through its text (an identical copy elsewhere), else it
@@ -191,7 +81,30 @@ def save_article(
             )
         for url in urls:
             record_url(db, url, source, "article", article_id=key)
+        if page is not None:
+            save_page(db, page, source, key)
     return "new" if by_url is None and by_text is None else "duplicate"
+
+
+def save_page(db: Database, page: dict[str, Any], source: str | None, key: str) -> None:
+    """Keep a fetched response (status, headers, gzipped body) under its URL's id."""
+    db.table("pages").upsert(
+        {
+            "id": url_id(page["url"]),
+            "url": page["url"],
+            "article_id": key,
+            "source": source,
+            "status": page["status"],
+            "headers": json.dumps(page.get("headers") or {}, ensure_ascii=False),
+            "body": gzip.compress(page["body"], mtime=0),
+            "fetched_at": page["fetched_at"],
+        },
+        pk="id",
+    )
+
+
+def page_body(row: dict[str, Any]) -> bytes:
+    return gzip.decompress(row["body"])
 
 
 def record_url(
@@ -326,11 +239,6 @@ def _article_id_for_urls(db: Database, urls: list[str]) -> str | None:
 def _article_id_for_fingerprint(db: Database, fingerprint: str) -> str | None:
     rows = list(db.execute("select id from articles where fingerprint = ?", [fingerprint]))
     return rows[0][0] if rows else None
-
-
-def _has_fts_triggers(db: Database, table: str) -> bool:
-    names = {t.name for t in db.table(table).triggers}
-    return {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names
 
 
 def _now() -> str:

@@ -12,19 +12,18 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.body import container_text
+from crawler.cleanup import clean_body
 from crawler.dates import find_published_at
+from crawler.outlets import outlet_for
 from crawler.urls import normalize_url, pick_canonical, registrable_domain
 
 # trafilatura 2.3 returns a few words for navigation-only pages instead of None.
 MIN_TEXT_CHARS = 250
-MIN_TEXT_WORDS = 40
+NAMED_MIN_CHARS = 80
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
-# Whole lines that are page furniture, not the article's words.
-BOILERPLATE_LINE = re.compile(
-    r"^\s*(?:bagikan:?|share:?|advertisement|scroll to continue with content|"
-    r"(?:baca|simak|lihat) juga\b.{0,200}|artikel terkait\b.{0,200})\s*$",
-    re.IGNORECASE,
-)
+# What meta "author" tags hold when they name the company or the web agency, not a person.
+PUBLISHER_AS_AUTHOR = re.compile(r"\b(cyber media|media baru|web design|development)\b", re.I)
 INDONESIAN_WORDS = set(
     "yang dan di ini itu dengan untuk dari tidak dalam akan pada juga ke karena ada oleh "
     "adalah mereka kata tersebut sudah telah bahwa saat bisa atau lebih hingga kami".split()
@@ -42,7 +41,7 @@ class ExtractionError(Exception):
 def extract_article(
     html: str | bytes, url: str | None, allowed_hosts: list[str] | None = None
 ) -> dict[str, Any]:
-    """Extract url, title, author, published_at, text and language from a page.
+    """Extract url, title, author, editor, credit, published_at, text and language.
 
     Raises ExtractionError with the reason when the page holds no article.
     """
@@ -50,38 +49,56 @@ def extract_article(
     declared_type = " ".join(tree.xpath('//meta[@property="og:type"]/@content')).strip().lower()
     if declared_type == "website":
         raise ExtractionError("not an article page (og:type website)")
+    # Read the named body container first: trafilatura cleans the tree it is given.
+    named_body = container_text(tree, outlet_for(url))
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
-    if document is None:
+    if document is None and not named_body:
         raise ExtractionError("no article text found")
-    found = document if isinstance(document, dict) else document.as_dict()
-    text = clean_text(found.get("text") or "")
-    if len(text) < MIN_TEXT_CHARS or len(text.split()) < MIN_TEXT_WORDS:
-        raise ExtractionError(f"too little text ({len(text)} characters)")
-    title = clean_title(found.get("title"), tree, url)
+    found = (document if isinstance(document, dict) else document.as_dict()) if document else {}
+    # A container the outlet's rules name is trusted with less text: photo stories are short.
+    named = clean_body(named_body or "")
+    cleaned = (
+        named if _long_enough(named.text, NAMED_MIN_CHARS) else clean_body(found.get("text") or "")
+    )
+    if not _long_enough(cleaned.text, MIN_TEXT_CHARS if cleaned is not named else NAMED_MIN_CHARS):
+        raise ExtractionError(f"too little text ({len(cleaned.text)} characters)")
+    title = clean_title(found.get("title") or _first_heading(tree), tree, url)
     if not title:
         raise ExtractionError("no title")
-    # trafilatura often keeps the <h1> as the body's first line; the title has it already.
-    first, _, rest = text.partition("\n")
-    if first.strip() == title and rest:
-        text = rest
+    # The body often repeats the <h1>; the title has it already.
+    text = "\n".join(line for line in cleaned.text.splitlines() if line != title)
+    reporters = cleaned.reporters or _split_authors(found.get("author"))
     return {
         "url": _article_url(url, _declared_canonical(tree), allowed_hosts or []),
         "title": title,
-        "author": _clean_author(found.get("author")),
+        "author": "; ".join(reporters) or None,
+        "editor": "; ".join(cleaned.editors) or None,
+        "credit": cleaned.credit,
         "published_at": find_published_at(tree, found.get("date")),
         "text": text,
         "language": detect_language(text, tree.get("lang")),
     }
 
 
+def _long_enough(text: str, min_chars: int = MIN_TEXT_CHARS) -> bool:
+    return len(text) >= min_chars and len(text.split()) >= min_chars // 6
+
+
+def _first_heading(tree: lxml_html.HtmlElement) -> str | None:
+    headings = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
+    return next((h for h in headings if h), None)
+
+
 def parse_html(html: str | bytes) -> lxml_html.HtmlElement:
     """Parse bytes or text leniently; raise ExtractionError when nothing HTML-like is there."""
     if not html or not html.strip():
         raise ExtractionError("empty page")
-    if isinstance(html, bytes) and b"\x00" in html[:4096]:
-        raise ExtractionError("binary content, not HTML")
+    if isinstance(html, bytes):
+        if b"\x00" in html[:4096]:
+            raise ExtractionError("binary content, not HTML")
+        html = _decode(html)
     try:
         tree = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError) as error:
@@ -89,10 +106,17 @@ def parse_html(html: str | bytes) -> lxml_html.HtmlElement:
     return tree
 
 
-def clean_text(text: str) -> str:
-    """Drop furniture lines and blank runs; paragraphs stay separated by single newlines."""
-    lines = (line.strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line and not BOILERPLATE_LINE.match(line))
+def _decode(body: bytes) -> str | bytes:
+    """UTF-8 when the bytes are valid UTF-8, whatever the page declares; else let lxml decide.
+
+    Old Indonesian pages often declare iso-8859-1 and serve UTF-8 ("KapanLagi.comÂ®").
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    # lxml refuses str input that still carries an XML encoding declaration.
+    return re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
 
 
 def clean_title(meta_title: str | None, tree: lxml_html.HtmlElement, url: str | None) -> str | None:
@@ -161,8 +185,15 @@ def _is_site_name(segment: str, site_names: set[str]) -> bool:
     return bool(re.search(r"\.(com|co\.id|id|net|tv)\b", lowered))
 
 
-def _clean_author(author: str | None) -> str | None:
+def _split_authors(author: str | None) -> list[str]:
+    """trafilatura's author string -> names, without "Pewarta"/"Penulis" labels or the outlet."""
     if not author:
-        return None
-    author = re.sub(r"^(pewarta|penulis|reporter|oleh)\s*:?\s*", "", author.strip(), flags=re.I)
-    return author or None
+        return []
+    names = []
+    for part in re.split(r"\s*;\s*", author):
+        part = re.sub(r"^(pewarta|penulis|reporter|oleh)\s*:?\s*", "", part.strip(), flags=re.I)
+        if part and not re.search(
+            r"\b(cyber media|media baru|web design|development)\b", part, re.I
+        ):
+            names.append(part)
+    return names

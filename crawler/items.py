@@ -14,6 +14,7 @@ class Page:
     content_type: str
     body: bytes = field(repr=False)  # megabytes; keep it out of logs
     fetched_at: str
+    headers: dict[str, str] = field(default_factory=dict)
     # Every URL that led here (redirects, the link as found), for the urls table.
     seen_urls: list[str] = field(default_factory=list)
     article: dict[str, Any] | None = None

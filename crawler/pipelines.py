@@ -3,9 +3,10 @@
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from crawler.db import open_db, record_url, save_article
+from crawler.db import record_url, save_article
 from crawler.extract import ExtractionError, extract_article
 from crawler.relevance import score_topics
+from crawler.schema import open_db
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -56,7 +57,16 @@ class ArchivePipeline:
         self.db.close()
 
     def process_item(self, page):
-        outcome = save_article(self.db, page.article, page.source, page.seen_urls, page.relevance)
+        response = {
+            "url": page.url,
+            "status": page.status,
+            "headers": page.headers,
+            "body": page.body,
+            "fetched_at": page.fetched_at,
+        }
+        outcome = save_article(
+            self.db, page.article, page.source, page.seen_urls, page.relevance, response
+        )
         self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
         page.body = b""  # the stored row has what matters; don't keep megabytes in stats/logs
         return page

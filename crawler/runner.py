@@ -9,8 +9,9 @@ from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import __version__
-from crawler.db import finish_run, open_db, save_config, save_seed, start_run
+from crawler.db import finish_run, save_config, save_seed, start_run
 from crawler.relevance import score_topics, topic_profile
+from crawler.schema import open_db
 from crawler.sources import Config
 from crawler.spiders.news import NewsSpider
 

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL_DATA = Path(
@@ -92,7 +93,8 @@ class MockWeb:
 
 def rss(items: list[tuple[str, str]]) -> bytes:
     entries = "".join(
-        f"<item><title>{title}</title><link>{link}</link></item>" for title, link in items
+        f"<item><title>{escape(title)}</title><link>{escape(link)}</link></item>"
+        for title, link in items
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Mock</title>'
@@ -101,7 +103,7 @@ def rss(items: list[tuple[str, str]]) -> bytes:
 
 
 def sitemap_index(children: list[str]) -> bytes:
-    entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in children)
+    entries = "".join(f"<sitemap><loc>{escape(url)}</loc></sitemap>" for url in children)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
@@ -110,9 +112,9 @@ def sitemap_index(children: list[str]) -> bytes:
 
 def google_news_sitemap(urls: list[tuple[str, str]]) -> bytes:
     entries = "".join(
-        f"<url><loc>{url}</loc><news:news><news:publication><news:name>Mock</news:name>"
+        f"<url><loc>{escape(url)}</loc><news:news><news:publication><news:name>Mock</news:name>"
         "<news:language>id</news:language></news:publication>"
-        f"<news:title>{title}</news:title></news:news></url>"
+        f"<news:title>{escape(title)}</news:title></news:news></url>"
         for title, url in urls
     )
     return (

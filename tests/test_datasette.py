@@ -12,8 +12,9 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from crawler.db import open_db, save_article
+from crawler.db import save_article
 from crawler.runner import seed_archive
+from crawler.schema import open_db
 from crawler.sources import load_config
 from tests.conftest import OFFLINE_ENV, ROOT, closed_port
 

@@ -1,6 +1,7 @@
 import pytest
 
-from crawler.db import ensure_db_shape, record_url, save_article, save_seed, text_fingerprint
+from crawler.db import record_url, save_article, save_seed, text_fingerprint
+from crawler.schema import ensure_db_shape
 from crawler.sources import SeedInfo, Topic
 from tests.conftest import SEED
 

@@ -8,9 +8,10 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import discovery
-from crawler.db import known_url_ids, open_db, record_url
+from crawler.db import known_url_ids, record_url
 from crawler.items import Page
 from crawler.relevance import topic_profile
+from crawler.schema import open_db
 from crawler.sources import Source, Topic
 from crawler.urls import host_matches, normalize_url, url_id
 
@@ -61,6 +62,10 @@ class NewsSpider(scrapy.Spider):
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
             body=response.body,
             fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            headers={
+                key.decode("latin-1"): b", ".join(values).decode("latin-1")
+                for key, values in response.headers.items()
+            },
             seen_urls=[*response.meta.get("redirect_urls", []), response.url],
         )
 

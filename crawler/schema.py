@@ -1,0 +1,153 @@
+"""The archive's shape: migrations, full-text search, and opening it in WAL mode.
+
+Tables are created by numbered migrations (sqlite-utils Migrations), so an archive made by
+an older Pantau is brought up to date by `ensure_db_shape`, which every command runs.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+FTS_CONFIG: dict[str, dict[str, Any]] = {
+    "articles": {
+        "columns": ["title", "text"],
+        # unicode61 folds case and (with remove_diacritics) accents; porter is English-only.
+        "tokenize": "unicode61 remove_diacritics 2",
+    }
+}
+migrations = Migrations("crawler")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.table("articles").create(
+        {
+            "id": str,
+            "url": str,
+            "source": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "text": str,
+            "language": str,
+            "is_seed": int,
+            "fingerprint": str,
+            "first_seen_at": str,
+            "fetched_at": str,
+        },
+        pk="id",
+        not_null={"text", "is_seed", "fingerprint"},
+        defaults={"is_seed": 0, "first_seen_at": NOW_SQL},
+    )
+    db.table("articles").create_index(["fingerprint"], unique=True)
+    db.table("articles").create_index(["published_at"])
+    db.table("article_topics").create(
+        {"article_id": str, "topic": str, "relevance": float},
+        pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"relevance"},
+    )
+    db.table("urls").create(
+        {
+            "id": str,
+            "url": str,
+            "article_id": str,
+            "source": str,
+            "status": str,
+            "reason": str,
+            "relevance": float,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="id",
+        not_null={"url", "status"},
+        defaults={"first_seen_at": NOW_SQL, "last_seen_at": NOW_SQL},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("urls").create_index(["article_id"])
+    db.table("crawl_runs").create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "requests": int,
+            "new_articles": int,
+            "duplicates": int,
+            "dropped": int,
+            "errors": int,
+            "per_source": str,
+        },
+        pk="id",
+    )
+    db.table("sources").create(
+        {
+            "name": str,
+            "hosts": str,
+            "feeds": str,
+            "sitemaps": str,
+            "listings": str,
+            "article_pattern": str,
+            "updated_at": str,
+        },
+        pk="name",
+    )
+    db.table("topics").create(
+        {"name": str, "seed": str, "keywords": str, "min_relevance": float, "updated_at": str},
+        pk="name",
+    )
+
+
+def open_db(path: Path | str) -> Database:
+    """Open (creating if needed) an archive in WAL mode, so Datasette reads while we write."""
+    db = Database(path)
+    db.enable_wal()
+    ensure_db_shape(db)
+    return db
+
+
+def ensure_db_shape(db: Database) -> None:
+    """Apply pending migrations and (re)create FTS and its triggers. Safe to repeat."""
+    migrations.apply(db)
+    for table, fts in FTS_CONFIG.items():
+        if not db.table(table).detect_fts():
+            db.table(table).enable_fts(
+                fts["columns"], create_triggers=True, tokenize=fts["tokenize"]
+            )
+        elif not _has_fts_triggers(db, table):
+            # table.transform() drops the triggers, leaving a stale index: rebuild it.
+            db.table(table).enable_fts(
+                fts["columns"], create_triggers=True, tokenize=fts["tokenize"], replace=True
+            )
+
+
+@migrations()
+def m002_people_credit_and_pages(db: Database) -> None:
+    articles = db.table("articles")
+    articles.add_column("editor", str)
+    articles.add_column("credit", str)
+    # Raw responses, gzipped, apart from `articles` so that table stays light to browse.
+    db.table("pages").create(
+        {
+            "id": str,
+            "url": str,
+            "article_id": str,
+            "source": str,
+            "status": int,
+            "headers": str,
+            "body": bytes,
+            "fetched_at": str,
+        },
+        pk="id",
+        not_null={"url", "status", "body"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("pages").create_index(["article_id"])
+
+
+def _has_fts_triggers(db: Database, table: str) -> bool:
+    names = {t.name for t in db.table(table).triggers}
+    return {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names
