@@ -76,7 +76,7 @@ CREDIT_PATTERNS = [
     re.compile(rf"^[^\n]{{0,60}}\((?P<credit>{_WIRE})(?: News)?\)\s*[-–—]", re.MULTILINE),
     # "dilansir dari Reuters", "seperti melansir Reuters", "mengutip AFP", "dikutip dari BBC"
     re.compile(
-        rf"\b(?:dilansir(?: dari)?|melansir|mengutip|dikutip(?: dari)?|menurut laporan|"
+        rf"\b(?i:dilansir(?: dari)?|melansir|mengutip|dikutip(?: dari)?|menurut laporan|"
         rf"reported by|according to)\s+(?P<credit>{_WIRE})\b"
     ),
 ]

@@ -9,9 +9,11 @@ import click
 
 from crawler import __version__
 from crawler.extract import ExtractionError, extract_article
+from crawler.reextract import reextract as reextract_pages
 from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
 from crawler.schema import ensure_db_shape, open_db
 from crawler.sources import ConfigError, load_config
+from crawler.warc import write_warc
 
 
 def config_option(function):
@@ -125,6 +127,44 @@ def extract(file, url):
     except ExtractionError as error:
         raise click.ClickException(f"{file}: no article: {error}")
     click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@db_option
+@click.option("--source", default=None, help="Only pages fetched for this source")
+def reextract(db_path, source):
+    """Re-run extraction over stored pages, updating articles in place.
+
+    Nothing is refetched. An article whose new extraction fails or is much shorter keeps
+    its old text, and is listed.
+
+    Example:
+
+        pantau reextract --db archive.db --source detik
+    """
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: archive not found")
+    db = open_db(db_path)
+    report = reextract_pages(db, source)
+    for article_id, url, why in report.kept:
+        click.echo(f"kept {article_id} ({url}): {why}")
+    click.echo(f"{report.updated} updated, {report.unchanged} unchanged, {len(report.kept)} kept")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def warc(out, db_path):
+    """Write the stored responses as a WARC file (gzipped when OUT ends in .gz).
+
+    Example:
+
+        pantau warc pantau.warc.gz --db archive.db
+    """
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: archive not found")
+    count = write_warc(open_db(db_path), out)
+    click.echo(f"{count} responses written to {out}")
 
 
 def _load(config_dir: Path):

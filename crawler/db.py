@@ -50,12 +50,13 @@ def save_article(
     source: str | None,
     fetched_urls: list[str],
     relevance: dict[str, float],
-    page: dict[str, Any] | None = None,
+    pages: list[dict[str, Any]] | None = None,
 ) -> str:
     """Store one extracted article atomically; return "new" or "duplicate".
 
-    `page` is the response it came from (url, status, headers, body, fetched_at): kept,
-    gzipped, in `pages` for re-extraction and WARC export.
+    `pages` are the responses it came from, in order (url, status, headers, body,
+    fetched_at; more than one for a multi-page article): kept, gzipped, in `pages` for
+    re-extraction and WARC export.
 
     The article's id is found through its URLs first (a page fetched again keeps its id even
     if its text was edited), then through its text (an identical copy elsewhere), else it
@@ -81,12 +82,14 @@ def save_article(
             )
         for url in urls:
             record_url(db, url, source, "article", article_id=key)
-        if page is not None:
-            save_page(db, page, source, key)
+        for part, page in enumerate(pages or [], start=1):
+            save_page(db, page, source, key, part)
     return "new" if by_url is None and by_text is None else "duplicate"
 
 
-def save_page(db: Database, page: dict[str, Any], source: str | None, key: str) -> None:
+def save_page(
+    db: Database, page: dict[str, Any], source: str | None, key: str, part: int = 1
+) -> None:
     """Keep a fetched response (status, headers, gzipped body) under its URL's id."""
     db.table("pages").upsert(
         {
@@ -94,6 +97,7 @@ def save_page(db: Database, page: dict[str, Any], source: str | None, key: str) 
             "url": page["url"],
             "article_id": key,
             "source": source,
+            "part": part,
             "status": page["status"],
             "headers": json.dumps(page.get("headers") or {}, ensure_ascii=False),
             "body": gzip.compress(page["body"], mtime=0),

@@ -71,6 +71,16 @@ def page_links(response) -> Links:
     return links
 
 
+def link_triples(response) -> list[tuple[str, str, str]]:
+    """(absolute href, text, rel) of a page's <a> and <link> elements, for pagination."""
+    triples = []
+    for node in response.xpath("//a[@href] | //link[@href]"):
+        href = urljoin(response.url, node.attrib["href"].strip()).split("#")[0]
+        text = " ".join(" ".join(node.xpath(".//text()").getall()).split())
+        triples.append((href, text, node.attrib.get("rel", "")))
+    return triples
+
+
 def _item_link(item: etree._Element) -> str | None:
     for child in item:
         if _local(child.tag) != "link":

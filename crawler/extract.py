@@ -82,6 +82,32 @@ def extract_article(
     }
 
 
+def extract_multipage(
+    html: str | bytes,
+    url: str | None,
+    allowed_hosts: list[str] | None,
+    continuations: list[tuple[str, bytes]],
+) -> dict[str, Any]:
+    """`extract_article` on the first page, with the text of pages 2, 3, ... appended."""
+    article = extract_article(html, url, allowed_hosts)
+    for part_url, body in continuations:
+        more = extract_continuation(body, part_url, article["title"])
+        if more:
+            article["text"] += "\n" + more
+    return article
+
+
+def extract_continuation(html: str | bytes, url: str | None, title: str) -> str:
+    """The body text of page 2, 3, ... of a multi-page article ("" when there is none)."""
+    try:
+        tree = parse_html(html)
+    except ExtractionError:
+        return ""
+    named_body = container_text(tree, outlet_for(url))
+    text = named_body if named_body and named_body.strip() else trafilatura.extract(tree) or ""
+    return "\n".join(line for line in clean_body(text).text.splitlines() if line != title)
+
+
 def _long_enough(text: str, min_chars: int = MIN_TEXT_CHARS) -> bool:
     return len(text) >= min_chars and len(text.split()) >= min_chars // 6
 
@@ -180,7 +206,9 @@ def _is_site_name(segment: str, site_names: set[str]) -> bool:
     lowered = segment.lower()
     if len(segment.split()) > 4:
         return False
-    if any(name in lowered or lowered in name for name in site_names):
+    squashed = re.sub(r"\W", "", lowered)  # "ANTARA News" is antaranews.com
+    names = {re.sub(r"\W", "", name) for name in site_names}
+    if any(name and (name in squashed or squashed in name) for name in names):
         return True
     return bool(re.search(r"\.(com|co\.id|id|net|tv)\b", lowered))
 

@@ -17,5 +17,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     # Every URL that led here (redirects, the link as found), for the urls table.
     seen_urls: list[str] = field(default_factory=list)
+    # Pages 2, 3, ... of a multi-page article: dicts of url, status, headers, body, fetched_at.
+    continuations: list[dict[str, Any]] = field(default_factory=list, repr=False)
     article: dict[str, Any] | None = None
     relevance: dict[str, float] = field(default_factory=dict)

@@ -4,7 +4,7 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.db import record_url, save_article
-from crawler.extract import ExtractionError, extract_article
+from crawler.extract import ExtractionError, extract_multipage
 from crawler.relevance import score_topics
 from crawler.schema import open_db
 
@@ -26,8 +26,9 @@ class ExtractPipeline:
         content_type = page.content_type.split(";")[0].strip().lower()
         if content_type and content_type not in HTML_TYPES:
             raise DropItem(f"not HTML ({content_type}): {page.url}")
+        parts = [(part["url"], part["body"]) for part in page.continuations]
         try:
-            page.article = extract_article(page.body, page.url, spider.hosts)
+            page.article = extract_multipage(page.body, page.url, spider.hosts, parts)
         except ExtractionError as error:
             raise DropItem(f"no article ({error}): {page.url}")
         profiles = spider.topic_profiles
@@ -57,18 +58,14 @@ class ArchivePipeline:
         self.db.close()
 
     def process_item(self, page):
-        response = {
-            "url": page.url,
-            "status": page.status,
-            "headers": page.headers,
-            "body": page.body,
-            "fetched_at": page.fetched_at,
+        first = {
+            key: getattr(page, key) for key in ("url", "status", "headers", "body", "fetched_at")
         }
+        responses = [first, *page.continuations]
         outcome = save_article(
-            self.db, page.article, page.source, page.seen_urls, page.relevance, response
+            self.db, page.article, page.source, page.seen_urls, page.relevance, responses
         )
         self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
-        page.body = b""  # the stored row has what matters; don't keep megabytes in stats/logs
         return page
 
     def item_dropped(self, item, response, exception):

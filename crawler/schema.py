@@ -136,13 +136,15 @@ def m002_people_credit_and_pages(db: Database) -> None:
             "url": str,
             "article_id": str,
             "source": str,
+            "part": int,
             "status": int,
             "headers": str,
             "body": bytes,
             "fetched_at": str,
         },
         pk="id",
-        not_null={"url", "status", "body"},
+        not_null={"url", "part", "status", "body"},
+        defaults={"part": 1},
         foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("pages").create_index(["article_id"])

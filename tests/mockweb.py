@@ -34,6 +34,7 @@ class Reply:
 
 
 Route = Reply | Callable[[], Reply]
+NOT_FOUND = Reply(404, b"<html><body>Tidak ditemukan</body></html>")
 
 
 class MockWeb:
@@ -67,12 +68,11 @@ class MockWeb:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                # A route may name a query ("?page=2"); otherwise the path alone decides.
                 path = urlsplit(self.path).path
                 with web._lock:
-                    web.log.append((time.monotonic(), path))
-                route = web.routes.get(
-                    path, Reply(404, b"<html><body>Tidak ditemukan</body></html>")
-                )
+                    web.log.append((time.monotonic(), self.path))
+                route = web.routes.get(self.path) or web.routes.get(path) or NOT_FOUND
                 reply = route() if callable(route) else route
                 try:
                     self.send_response(reply.status)
@@ -157,16 +157,22 @@ def build_news_site(web: MockWeb) -> dict:
     web.routes[site["busy"]] = _busy_then(
         Reply(body=(REAL_DATA / _first(site, "okezone")).read_bytes())
     )
+    # Multi-page articles: one in three pages, one that offers a single-page view.
+    site["multipage"] = _add_multipage_article(web, "/pantaunews/ekonomi/2023/09/20/rubel-korut")
+    site["single_view"] = _add_multipage_article(
+        web, "/pantaunews/internasional/2023/09/21/shoigu-pyongyang", single_view=True
+    )
+    feed = [
+        ("Kim", site["kim"]),
+        ("Kim (utm)", site["kim"] + "?utm_source=twitter&utm_medium=social"),
+        ("Kim (fbclid)", site["kim"] + "?fbclid=IwAR0abc#komentar"),
+        ("Kim AMP", site["kim_amp"]),
+        ("Sibuk", site["busy"]),
+        ("Rubel", site["multipage"]["path"]),
+        ("Shoigu", site["single_view"]["path"]),
+    ]
     web.routes["/pantaunews/rss.xml"] = Reply(
-        body=rss(
-            [
-                ("Kim", web.url(site["kim"])),
-                ("Kim (utm)", web.url(site["kim"] + "?utm_source=twitter&utm_medium=social")),
-                ("Kim (fbclid)", web.url(site["kim"] + "?fbclid=IwAR0abc#komentar")),
-                ("Kim AMP", web.url(site["kim_amp"])),
-                ("Sibuk", web.url(site["busy"])),
-            ]
-        ),
+        body=rss([(title, web.url(path)) for title, path in feed]),
         content_type="application/rss+xml",
     )
 
@@ -220,6 +226,60 @@ def build_news_site(web: MockWeb) -> dict:
     )
     web.routes["/broken/sitemap.xml"] = Reply(body=os.urandom(2048), content_type="application/xml")
     return site
+
+
+MULTIPAGE_PARAGRAPHS = [
+    [
+        "MOSKOW - Rusia dan Korea Utara membahas perdagangan dalam mata uang rubel setelah "
+        "pertemuan Kim Jong-un dan Vladimir Putin di kosmodrom Vostochny.",
+        "Menteri Sumber Daya Alam Rusia Alexander Kozlov mengatakan kedua negara sepakat "
+        "menghidupkan kembali komisi antarpemerintah yang lama tidak bersidang.",
+    ],
+    [
+        "Jalur kereta dari Khasan ke Rajin disebut sebagai salah satu jalur utama untuk "
+        "pengiriman barang antara Primorye dan pelabuhan di pantai timur Korea Utara.",
+        "Para analis di Seoul menilai kesepakatan itu sulit berjalan tanpa melanggar sanksi "
+        "Dewan Keamanan PBB terhadap Pyongyang.",
+    ],
+    [
+        "Kremlin menyatakan kerja sama dengan Pyongyang dijalankan dengan memperhatikan "
+        "kewajiban internasional Rusia.",
+        "Washington dan Seoul memperingatkan konsekuensi jika senjata berpindah tangan.",
+    ],
+]
+
+
+def _article_page(path: str, title: str, paragraphs: list[str], nav: str) -> bytes:
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    return (
+        f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{title} - Pantau News'
+        f'</title><link rel="canonical" href="{path}">'
+        '<meta property="article:published_time" content="2023-09-20T10:00:00+07:00">'
+        f"</head><body><article><h1>{title}</h1><div class='content'>{body}</div>{nav}"
+        "</article></body></html>"
+    ).encode()
+
+
+def _add_multipage_article(web: MockWeb, path: str, single_view: bool = False) -> dict:
+    """Three pages linked by "Halaman selanjutnya", or a single-page view of all three."""
+    title = (
+        "Rusia dan Korea Utara Bahas Perdagangan Rubel"
+        if not single_view
+        else ("Shoigu Dijadwalkan Kunjungi Pyongyang Usai Lawatan Kim")
+    )
+    pages = [f"{path}?page={n}" if n > 1 else path for n in (1, 2, 3)]
+    for number, (page, paragraphs) in enumerate(zip(pages, MULTIPAGE_PARAGRAPHS), start=1):
+        numbers = " ".join(f'<a href="{p}">{n}</a>' for n, p in enumerate(pages, start=1))
+        nav = f"<div class='paging'>Halaman: {numbers}</div>"
+        if number < 3:
+            nav += f'<a class="next" href="{pages[number]}">Halaman selanjutnya</a>'
+        if single_view:
+            nav += f'<a href="{path}?page=all">Tampilkan semua</a>'
+        web.routes[page] = Reply(body=_article_page(path, title, paragraphs, nav))
+    if single_view:
+        everything = [p for paragraphs in MULTIPAGE_PARAGRAPHS for p in paragraphs]
+        web.routes[f"{path}?page=all"] = Reply(body=_article_page(path, title, everything, ""))
+    return {"path": path, "pages": pages, "paragraphs": MULTIPAGE_PARAGRAPHS, "title": title}
 
 
 def _add_hostile(web: MockWeb) -> dict[str, str]:

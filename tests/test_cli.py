@@ -11,7 +11,9 @@ from tests.mockweb import FIXTURES
 KIM = FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html"
 
 
-@pytest.mark.parametrize("command", [[], ["crawl"], ["serve"], ["extract"]])
+@pytest.mark.parametrize(
+    "command", [[], ["crawl"], ["serve"], ["extract"], ["reextract"], ["warc"]]
+)
 def test_help(command):
     result = CliRunner().invoke(cli, [*command, "--help"], catch_exceptions=False)
     assert result.exit_code == 0

@@ -102,8 +102,9 @@ def test_every_real_article_is_stored_once_with_its_title(crawled):
             assert article["title"] == expected, path
         assert article["language"] in ("id", "en")
         assert len(article["text"]) > 250
-    # 32 real pages + the written Kim article; the rest were copies or hostile.
-    assert len(stored) == len(site["articles"]) + 1
+    # The real pages + the written Kim article and two multi-page articles; the rest were
+    # copies or hostile.
+    assert len(stored) == len(site["articles"]) + 3
 
 
 def test_seed_article_is_in_the_archive(crawled):
@@ -237,3 +238,30 @@ def test_all_sources_failing_exits_non_zero(tmp_path):
     assert (
         rows(tmp_path / "a.db", "select count(*) as n from articles where is_seed = 1")[0]["n"] == 1
     )
+
+
+def test_multipage_article_is_stored_as_one(crawled):
+    web, db, article = crawled["web"], crawled["db"], crawled["site"]["multipage"]
+    [row] = rows(db, "select * from articles where title = ?", [article["title"]])
+    assert row["url"] == web.url(article["path"])
+    positions = [row["text"].index(p) for part in article["paragraphs"] for p in part]
+    assert positions == sorted(positions)  # all three pages, in order
+    for page in article["pages"]:
+        assert len(web.requests_for(page)) == 1, page
+    stored = rows(db, "select url, part from pages where article_id = ? order by part", [row["id"]])
+    assert [(r["url"], r["part"]) for r in stored] == [
+        (web.url(page), part) for part, page in enumerate(article["pages"], start=1)
+    ]
+    linked = rows(db, "select url from urls where article_id = ?", [row["id"]])
+    assert {r["url"] for r in linked} >= {normalize_url(web.url(p)) for p in article["pages"]}
+
+
+def test_single_page_view_is_preferred_to_paging(crawled):
+    web, db, article = crawled["web"], crawled["db"], crawled["site"]["single_view"]
+    [row] = rows(db, "select * from articles where title = ?", [article["title"]])
+    assert row["url"] == web.url(article["path"])
+    for part in article["paragraphs"]:
+        for paragraph in part:
+            assert paragraph in row["text"]
+    assert len(web.requests_for(article["path"] + "?page=all")) == 1
+    assert web.requests_for(article["pages"][1]) == []  # page 2 was never needed

@@ -3,17 +3,33 @@
 from datetime import datetime, timezone
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler import discovery
+from crawler import discovery, pagination
 from crawler.db import known_url_ids, record_url
 from crawler.items import Page
 from crawler.relevance import topic_profile
 from crawler.schema import open_db
 from crawler.sources import Source, Topic
 from crawler.urls import host_matches, normalize_url, url_id
+
+
+def _fetched(response: Response) -> dict:
+    """What we keep of a response: enough to extract it again and to write it to a WARC."""
+    return {
+        "url": response.url,
+        "status": response.status,
+        "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
+        "headers": {
+            key.decode("latin-1"): b", ".join(values).decode("latin-1")
+            for key, values in response.headers.items()
+        },
+        "body": response.body,
+        "fetched_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seen_urls": [*response.meta.get("redirect_urls", []), response.url],
+    }
 
 
 class NewsSpider(scrapy.Spider):
@@ -55,18 +71,51 @@ class NewsSpider(scrapy.Spider):
         yield from self._entry_parsed(response, "listing", links, [])
 
     def parse_article(self, response: Response):
-        yield Page(
-            url=response.url,
+        """An article: fetch its single-page view or its next pages, then yield one Page."""
+        fetched = _fetched(response)
+        parts = response.meta.get("parts", [])
+        links = discovery.link_triples(response) if isinstance(response, TextResponse) else []
+        single_view = response.meta.get("single_view_of")
+        if not parts and single_view is None:
+            single = pagination.single_view_url(response.url, links)
+            if single:
+                yield self._follow_part(
+                    single, {"single_view_of": fetched}, self.on_single_view_error
+                )
+                return
+        if single_view is not None:
+            fetched["seen_urls"] = [*single_view["seen_urls"], *fetched["seen_urls"]]
+        parts = [*parts, fetched]
+        next_url = None if single_view else pagination.next_page_url(response.url, links)
+        if next_url and len(parts) < pagination.MAX_PAGES:
+            yield self._follow_part(next_url, {"parts": parts}, self.on_next_page_error)
+            return
+        yield self._page(parts)
+
+    def on_single_view_error(self, failure: Failure):
+        """No single-page view after all: keep the page that offered it."""
+        self.on_error(failure)
+        yield self._page([failure.request.meta["single_view_of"]])  # type: ignore[attr-defined]
+
+    def on_next_page_error(self, failure: Failure):
+        """A later page failed: keep the article with the pages we have."""
+        self.on_error(failure)
+        yield self._page(failure.request.meta["parts"])  # type: ignore[attr-defined]
+
+    def _follow_part(self, url: str, meta: dict, errback) -> scrapy.Request:
+        self.crawler.stats.inc_value("pantau/article_parts_requested")
+        return scrapy.Request(url, callback=self.parse_article, errback=errback, meta=meta)
+
+    def _page(self, parts: list[dict]) -> Page:
+        first = parts[0]
+        return Page(
             source=self.source.name,
-            status=response.status,
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"),
-            body=response.body,
-            fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            headers={
-                key.decode("latin-1"): b", ".join(values).decode("latin-1")
-                for key, values in response.headers.items()
+            continuations=parts[1:],
+            seen_urls=[url for part in parts for url in part["seen_urls"]],
+            **{
+                key: first[key]
+                for key in ("url", "status", "content_type", "body", "fetched_at", "headers")
             },
-            seen_urls=[*response.meta.get("redirect_urls", []), response.url],
         )
 
     def on_error(self, failure: Failure):

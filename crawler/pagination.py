@@ -1,0 +1,80 @@
+"""Multi-page articles: the single-page view an outlet offers, or the link to the next page.
+
+Pure functions over a page's links, given as (href, text, rel) with hrefs absolute.
+Outlets split long stories over ?page=2, /2 or "Halaman selanjutnya"; many also offer
+the whole story at ?page=all, ?single=1 or /all, which is one request instead of several.
+"""
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+Link = tuple[str, str, str]
+# More pages than this is a listing that looks like an article, not an article.
+MAX_PAGES = 20
+SINGLE_VIEW_TEXT = re.compile(
+    r"^\s*(?:tampilkan semua|lihat semua halaman|baca (?:dalam )?satu halaman|"
+    r"single page|view all|show all|semua halaman)\s*$",
+    re.I,
+)
+NEXT_TEXT = re.compile(r"^\s*(?:halaman )?(?:selanjutnya|berikutnya|next)\s*[»›>]*\s*$", re.I)
+# "/judul-berita/2": a page number after a slug (never the day in /2023/09/18).
+PAGE_SUFFIX = re.compile(r"/[^/]*[a-z][^/]*/(\d{1,2})/?$", re.I)
+SINGLE_QUERY = {("page", "all"), ("single", "1"), ("show", "all"), ("all", "1"), ("page", "single")}
+
+
+def single_view_url(url: str, links: list[Link]) -> str | None:
+    """The single-page view of this article, if it links to one (and is not it already)."""
+    if is_single_view(url):
+        return None
+    for href, text, _ in links:
+        if _same_story(url, href) and (is_single_view(href) or SINGLE_VIEW_TEXT.match(text)):
+            return href
+    return None
+
+
+def is_single_view(url: str) -> bool:
+    parts = urlsplit(url)
+    query = {(k.lower(), v.lower()) for k, v in parse_qsl(parts.query)}
+    return bool(query & SINGLE_QUERY) or parts.path.rstrip("/").endswith("/all")
+
+
+def next_page_url(url: str, links: list[Link]) -> str | None:
+    """The next page of this article: rel=next, a "Selanjutnya" link, or page number + 1."""
+    current = page_number(url)
+    wanted = {_with_page(url, current + 1)}
+    for href, text, rel in links:
+        if not _same_story(url, href) or href == url:
+            continue
+        if "next" in rel.lower().split() or NEXT_TEXT.match(text) or href in wanted:
+            if page_number(href) == current + 1 and current + 1 <= MAX_PAGES:
+                return href
+    return None
+
+
+def page_number(url: str) -> int:
+    parts = urlsplit(url)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in ("page", "p", "halaman", "hal") and value.isdigit():
+            return int(value)
+    tail = PAGE_SUFFIX.search(parts.path)
+    return int(tail.group(1)) if tail else 1
+
+
+def _with_page(url: str, number: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "page"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("page", str(number))])))
+
+
+def _same_story(url: str, other: str) -> bool:
+    """Same host and path, up to a trailing page number or /all."""
+    a, b = urlsplit(url), urlsplit(other)
+    return a.netloc == b.netloc and _stem(a.path) == _stem(b.path)
+
+
+def _stem(path: str) -> str:
+    return (
+        re.sub(r"/(?:all|\d{1,2})$", "", path.rstrip("/"))
+        if PAGE_SUFFIX.search(path) or path.rstrip("/").endswith("/all")
+        else path.rstrip("/")
+    )

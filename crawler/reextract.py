@@ -1,0 +1,80 @@
+"""Re-run extraction over stored pages, without refetching, when the rules improve.
+
+An article is updated in place only when the new extraction is at least as good a bet as
+the old one: a failed or much shorter extraction keeps the old row and is reported.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.db import page_body, text_fingerprint
+from crawler.extract import ExtractionError, extract_multipage
+
+# A new text under half the old length more likely lost the body than found it.
+MIN_LENGTH_RATIO = 0.5
+UPDATED_FIELDS = ("title", "author", "editor", "credit", "published_at", "text", "language")
+
+
+@dataclass
+class ReextractReport:
+    updated: int = 0
+    unchanged: int = 0
+    kept: list[tuple[str, str, str]] = field(default_factory=list)  # (article id, url, why)
+
+
+def reextract(db: Database, source: str | None = None) -> ReextractReport:
+    """Re-extract every article that has a stored page (of one source, if given)."""
+    report = ReextractReport()
+    for article, page, continuations in _articles_with_pages(db, source):
+        parts = [(part["url"], page_body(part)) for part in continuations]
+        try:
+            new = extract_multipage(page_body(page), page["url"], None, parts)
+        except ExtractionError as error:
+            report.kept.append((article["id"], page["url"], f"extraction failed: {error}"))
+            continue
+        if len(new["text"]) < MIN_LENGTH_RATIO * len(article["text"]):
+            why = f"much shorter ({len(new['text'])} vs {len(article['text'])} characters)"
+            report.kept.append((article["id"], page["url"], why))
+            continue
+        changes = {key: new[key] for key in UPDATED_FIELDS if new[key] != article.get(key)}
+        if not changes:
+            report.unchanged += 1
+            continue
+        changes["fingerprint"] = text_fingerprint(new["text"])
+        other = db.execute(
+            "select id from articles where fingerprint = ? and id != ?",
+            [changes["fingerprint"], article["id"]],
+        ).fetchone()
+        if other:
+            report.kept.append((article["id"], page["url"], f"same text as article {other[0]}"))
+            continue
+        with db.atomic():
+            db.table("articles").update(article["id"], changes)
+        report.updated += 1
+    return report
+
+
+def _articles_with_pages(db: Database, source: str | None):
+    """(article, first page, later pages); the article's own URL is the preferred first page."""
+    rows = db.query(
+        f"""
+        select articles.id as article_id, pages.id as page_id
+        from pages join articles on articles.id = pages.article_id
+        where pages.part = 1 {"and pages.source = :source" if source else ""}
+        order by articles.id, pages.url = articles.url desc, pages.fetched_at desc
+        """,
+        {"source": source},
+    )
+    seen: set[str] = set()
+    for row in list(rows):
+        if row["article_id"] in seen:
+            continue
+        seen.add(row["article_id"])
+        article: dict[str, Any] = db.table("articles").get(row["article_id"])
+        continuations = db.query(
+            "select * from pages where article_id = ? and part > 1 order by part, fetched_at",
+            [row["article_id"]],
+        )
+        yield article, db.table("pages").get(row["page_id"]), list(continuations)

@@ -1,0 +1,46 @@
+import pytest
+
+from crawler.pagination import is_single_view, next_page_url, page_number, single_view_url
+
+BASE = "https://www.kompas.com/read/2023/09/18/10000000/kim-pulang"
+
+
+@pytest.mark.parametrize(
+    "url, number",
+    [
+        (BASE, 1),
+        (BASE + "?page=2", 2),
+        ("https://news.detik.com/berita/d-1/kim-pulang/3", 3),
+        ("https://voi.id/berita/2023/09/18", 1),  # a date, not a page
+        ("https://x.id/a/judul?halaman=4", 4),
+    ],
+)
+def test_page_number(url, number):
+    assert page_number(url) == number
+
+
+def test_next_page_from_rel_text_or_number():
+    assert next_page_url(BASE, [(BASE + "?page=2", "2", "")]) == BASE + "?page=2"
+    assert next_page_url(BASE, [(BASE + "?page=2", "Halaman selanjutnya", "")]) == BASE + "?page=2"
+    detik = "https://news.detik.com/berita/d-1/kim-pulang"
+    assert next_page_url(detik, [(detik + "/2", "", "next")]) == detik + "/2"
+    assert next_page_url(BASE + "?page=2", [(BASE, "1", ""), (BASE + "?page=3", "3", "")]) == (
+        BASE + "?page=3"
+    )
+
+
+def test_no_next_page_to_other_stories_or_backwards():
+    other = "https://www.kompas.com/read/2023/09/18/10000001/lain?page=2"
+    assert next_page_url(BASE, [(other, "Selanjutnya", "next")]) is None
+    assert next_page_url(BASE + "?page=3", [(BASE + "?page=2", "2", "")]) is None
+    assert next_page_url(BASE, []) is None
+
+
+def test_single_view():
+    assert (
+        single_view_url(BASE, [(BASE + "?page=all", "Tampilkan semua", "")]) == BASE + "?page=all"
+    )
+    assert single_view_url(BASE, [(BASE + "?single=1", "baca", "")]) == BASE + "?single=1"
+    assert single_view_url(BASE, [(BASE + "/all", "", "")]) == BASE + "/all"
+    assert single_view_url(BASE + "?page=all", [(BASE + "?page=all", "", "")]) is None
+    assert is_single_view(BASE + "?page=all") and not is_single_view(BASE + "?page=2")
