@@ -142,10 +142,7 @@ def reextract(db_path, source):
 
         pantau reextract --db archive.db --source detik
     """
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: archive not found")
-    db = open_db(db_path)
-    report = reextract_pages(db, source)
+    report = reextract_pages(_existing_archive(db_path), source)
     for article_id, url, why in report.kept:
         click.echo(f"kept {article_id} ({url}): {why}")
     click.echo(f"{report.updated} updated, {report.unchanged} unchanged, {len(report.kept)} kept")
@@ -161,10 +158,14 @@ def warc(out, db_path):
 
         pantau warc pantau.warc.gz --db archive.db
     """
+    count = write_warc(_existing_archive(db_path), out)
+    click.echo(f"{count} responses written to {out}")
+
+
+def _existing_archive(db_path: Path):
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: archive not found")
-    count = write_warc(open_db(db_path), out)
-    click.echo(f"{count} responses written to {out}")
+    return open_db(db_path)
 
 
 def _load(config_dir: Path):
