@@ -98,11 +98,14 @@ def clean_body(text: str) -> Cleaned:
         line = raw_line.strip()
         if not line:
             continue
-        staff = STAFF_LINE.match(line)
-        if staff:
-            names = _split_names(staff.group("names"))
-            role = staff.group("role").lower()
-            (result.editors if role in EDITOR_ROLES else result.reporters).extend(names)
+        # "Reporter: Rina | Editor: Budi" is two staff lines on one.
+        staff = [STAFF_LINE.match(piece) for piece in re.split(r"\s+\|\s+", line)]
+        if all(staff):
+            for match in staff:
+                assert match is not None
+                names = _split_names(match.group("names"))
+                role = match.group("role").lower()
+                (result.editors if role in EDITOR_ROLES else result.reporters).extend(names)
             continue
         source = SOURCE_LINE.match(line)
         if source:

@@ -165,3 +165,9 @@ def test_sentences_that_mention_furniture_words_stay():
 )
 def test_wire_credit(text, credit):
     assert find_credit(text) == credit
+
+
+def test_reporter_and_editor_on_one_line():
+    cleaned = clean_body("Isi berita yang cukup panjang.\nReporter: Rina Hartati | Editor: Budi")
+    assert (cleaned.reporters, cleaned.editors) == (["Rina Hartati"], ["Budi"])
+    assert cleaned.text == "Isi berita yang cukup panjang."
