@@ -32,7 +32,10 @@ class ExtractPipeline:
         except ExtractionError as error:
             raise DropItem(f"no article ({error}): {page.url}")
         profiles = spider.topic_profiles
-        page.relevance = score_topics(profiles, page.article["title"], page.article["text"])
+        article = page.article
+        page.relevance = score_topics(
+            profiles, article["title"], article["text"], article["published_at"]
+        )
         if profiles and not any(
             page.relevance[name] >= spider.min_relevance[name] for name in profiles
         ):

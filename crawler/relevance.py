@@ -1,59 +1,100 @@
-"""How close an article is to a topic: cosine similarity of Indonesian content words.
+"""How close an article is to a topic: weighted word overlap, then the event's time.
 
-The topic's profile is its seed text plus its keywords (weighted up, since a person who
-types a keyword means it). Scores run from 0 (nothing shared) to 1 (the seed itself).
+The topic's profile is its seed text plus its keywords (weighted up: a person who types a
+keyword means it). Words count by how distinctive they are in Indonesian (crawler/terms.py),
+so "Vladivostok" and "Shoigu" say more than "Korea" and "menteri". The cosine similarity of
+the two weighted vectors (0 to 1) is then multiplied by a time factor: 1 inside the topic's
+`since`/`until` window (or when either date is unknown), decaying by half every
+`HALF_LIFE_DAYS` outside it, so the 2019 Vladivostok summit is not the 2023 visit.
+
+Stemming (Sastrawi) was measured on bench/relevance and left out: ROC AUC 0.977 with it,
+0.972 without, on the dev set without dates, and no change once dates count.
 """
 
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date
 
 from crawler.sources import Topic
+from crawler.terms import weight, words
 
 KEYWORD_WEIGHT = 3
-# Function words of Indonesian (and the English of en.* editions) carry no topic.
-STOPWORDS = set(
-    """
-    yang dan di ke dari ini itu dengan untuk pada dalam tidak akan juga ada oleh adalah
-    karena sebagai atau bahwa tersebut saat telah sudah bisa dapat lebih para kata
-    mereka kami kita ia dia saya anda hal secara serta hingga antara namun jika kepada
-    setelah sebelum masih hanya baru lain tak lagi pun agar yaitu yakni sangat harus
-    menjadi menurut seperti ujar ucap jelas tahun hari senin selasa rabu kamis jumat sabtu
-    minggu pukul wib the and of to in is that for was on with as by at from it be are has
-    have said this which an were will his their its not but
-    """.split()
-)
+HALF_LIFE_DAYS = 10
+# "(18/9/2023)", "Senin (18/9/2023)": how Indonesian reports date the events they tell.
+TEXT_DATE = re.compile(r"\((?:[A-Za-z]+,?\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\)")
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-cased words of three letters or more, minus stopwords (no stemming yet)."""
-    words = re.findall(r"[^\W\d_]{3,}(?:-[^\W\d_]+)*", text.lower())
-    return [word for word in words if word not in STOPWORDS]
+@dataclass
+class TopicProfile:
+    name: str
+    vector: dict[str, float]
+    norm: float
+    since: date | None = None
+    until: date | None = None
 
 
-def topic_profile(topic: Topic) -> Counter[str]:
-    profile = Counter(tokenize(topic.seed_text() or ""))
+def topic_profile(topic: Topic) -> TopicProfile:
+    counts = Counter(words(topic.seed_text() or ""))
     for keyword in topic.keywords:
-        for word in tokenize(keyword):
-            profile[word] += KEYWORD_WEIGHT
-    return profile
+        for word in words(keyword):
+            counts[word] += KEYWORD_WEIGHT
+    vector = _weighted(counts)
+    return TopicProfile(topic.name, vector, _norm(vector), since=topic.since, until=topic.until)
 
 
-def score(profile: Counter[str], title: str | None, text: str) -> float:
-    """Cosine similarity (log-scaled term counts) between a profile and an article."""
-    article = Counter(tokenize(f"{title or ''}\n{text}"))
-    if not profile or not article:
+def score(
+    profile: TopicProfile, title: str | None, text: str, published_at: str | None = None
+) -> float:
+    """Relevance of an article to a topic, from 0 to 1."""
+    vector = _weighted(Counter(words(f"{title or ''}\n{text}")))
+    norm = _norm(vector)
+    if not profile.vector or not norm:
         return 0.0
-    weights_a = {word: 1 + math.log(count) for word, count in profile.items()}
-    weights_b = {word: 1 + math.log(count) for word, count in article.items()}
-    dot = sum(weight * weights_b.get(word, 0.0) for word, weight in weights_a.items())
-    norm = math.sqrt(sum(w * w for w in weights_a.values())) * math.sqrt(
-        sum(w * w for w in weights_b.values())
-    )
-    return round(dot / norm, 4) if norm else 0.0
+    dot = sum(w * vector.get(word, 0.0) for word, w in profile.vector.items())
+    when = _date(published_at) or text_date(text)
+    return round(dot / (profile.norm * norm) * time_factor(when, profile), 4)
 
 
 def score_topics(
-    profiles: dict[str, Counter[str]], title: str | None, text: str
+    profiles: dict[str, TopicProfile], title: str | None, text: str, published_at: str | None
 ) -> dict[str, float]:
-    return {name: score(profile, title, text) for name, profile in profiles.items()}
+    return {name: score(profile, title, text, published_at) for name, profile in profiles.items()}
+
+
+def time_factor(when: date | None, profile: TopicProfile) -> float:
+    """1 inside the window; halves every HALF_LIFE_DAYS outside it."""
+    if when is None:
+        return 1.0
+    outside = 0
+    if profile.since and when < profile.since:
+        outside = (profile.since - when).days
+    elif profile.until and when > profile.until:
+        outside = (when - profile.until).days
+    return 0.5 ** (outside / HALF_LIFE_DAYS)
+
+
+def text_date(text: str) -> date | None:
+    """The first full date an article's text gives in parentheses, "(10/9/2023)"."""
+    for day, month, year in TEXT_DATE.findall(text):
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            continue
+    return None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _weighted(counts: Counter[str]) -> dict[str, float]:
+    return {word: (1 + math.log(n)) * weight(word) for word, n in counts.items()}
+
+
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vector.values()))

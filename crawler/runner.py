@@ -59,8 +59,10 @@ def seed_archive(config: Config, db_path: Path) -> list[str]:
         for topic in config.topics:
             text = topic.seed_text()
             if text:
-                seed_id = save_seed(db, topic, score_topics(profiles, topic.seed_info.title, text))
-                seeds.append(seed_id)
+                info = topic.seed_info
+                relevance = score_topics(profiles, info.title, text, info.published_at)
+                # The seed is its own topic's reference point.
+                seeds.append(save_seed(db, topic, {**relevance, topic.name: 1.0}))
         return [seed for seed in seeds if seed]
     finally:
         db.close()

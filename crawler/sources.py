@@ -35,6 +35,9 @@ class Source:
     sitemaps: list[str] = field(default_factory=list)
     listings: list[str] = field(default_factory=list)
     article_pattern: str | None = None
+    # URL templates filled from a topic's query terms: ".../tag/{tag}", "...?q={query}".
+    tags: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)
 
     def is_article_url(self, url: str) -> bool:
         if self.article_pattern is None:
@@ -64,6 +67,9 @@ class Topic:
     seed_info: SeedInfo = field(default_factory=SeedInfo)
     keywords: list[str] = field(default_factory=list)
     min_relevance: float = 0.0
+    # Coverage published outside [since, until] is about another event.
+    since: date | None = None
+    until: date | None = None
 
     def seed_text(self) -> str | None:
         return self.seed.read_text(encoding="utf-8") if self.seed else None
@@ -118,6 +124,8 @@ def load_sources(path: Path) -> list[Source]:
                 sitemaps=_url_list(path, f"{where}.sitemaps", values.get("sitemaps")),
                 listings=_url_list(path, f"{where}.listings", values.get("listings")),
                 article_pattern=pattern,
+                tags=_template_list(path, f"{where}.tags", values.get("tags"), "{tag}"),
+                search=_template_list(path, f"{where}.search", values.get("search"), "{query}"),
             )
         )
     return sources
@@ -141,6 +149,10 @@ def load_topics(path: Path) -> list[Topic]:
             raise ConfigError(path, f"{where}.min_relevance", "must be a number")
         if min_relevance < 0:
             raise ConfigError(path, f"{where}.min_relevance", "must be 0 or more")
+        since = _date(path, f"{where}.since", values.get("since"))
+        until = _date(path, f"{where}.until", values.get("until"))
+        if since and until and since > until:
+            raise ConfigError(path, f"{where}.until", f"is before since ({since})")
         topics.append(
             Topic(
                 name=name,
@@ -150,6 +162,8 @@ def load_topics(path: Path) -> list[Topic]:
                 ),
                 keywords=_string_list(path, f"{where}.keywords", values.get("keywords")),
                 min_relevance=float(min_relevance),
+                since=since,
+                until=until,
             )
         )
     return topics
@@ -249,6 +263,23 @@ def _string_list(path: Path, key: str, value: Any) -> list[str]:
     if not isinstance(value, list):
         raise ConfigError(path, key, "must be a list of strings")
     return [_required_string(path, f"{key}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _template_list(path: Path, key: str, value: Any, placeholder: str) -> list[str]:
+    templates = _url_list(path, key, value)
+    for index, template in enumerate(templates):
+        if placeholder not in template:
+            raise ConfigError(path, f"{key}[{index}]", f"template must contain {placeholder}")
+    return templates
+
+
+def _date(path: Path, key: str, value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(path, key, f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def _url_list(path: Path, key: str, value: Any) -> list[str]:

@@ -1,0 +1,144 @@
+"""Relevance of the shipped topic's score on labelled real coverage, side by side.
+
+    python bench/relevance.py
+
+Positives: the related coverage in ../shared/data/real/related/relevance-dev.json.
+Negatives: its hard negatives (same people and places, other events) and unrelated news,
+plus every unrelated real article page in ../shared/data/real. Prints precision, recall and
+ROC AUC at the shipped min_relevance, and the best recall reachable at precision >= 0.9,
+for Pantau's score and for two baselines in the same run: plain cosine of content words
+(no weights, no dates) and Pantau's weighted cosine without the time window.
+"""
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler.extract import ExtractionError, extract_article  # noqa: E402
+from crawler.relevance import score, topic_profile  # noqa: E402
+from crawler.sources import load_config  # noqa: E402
+from crawler.terms import words  # noqa: E402
+from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MONTHS = {
+    m: i for i, m in enumerate("jan feb mar apr mei jun jul agu sep okt nov des".split(), start=1)
+}
+MONTHS.update({"may": 5, "aug": 8, "oct": 10, "dec": 12})
+
+
+def dataset_date(note: str) -> str | None:
+    """The dataset's human date notes ("Kompas.com - 13/09/2023, 06:23 WIB",
+    "2019/04/24 (from URL)", "16 - Sep - 2023", "not shown") as YYYY-MM-DD."""
+    if match := re.search(r"(\d{4})/(\d{2})/(\d{2})", note):
+        return "-".join(match.groups())
+    if match := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", note):
+        day, month, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    if match := re.search(r"(\d{1,2})\W+([A-Za-z]{3})[a-z]*\W+(\d{4})", note):
+        day, month, year = match.groups()
+        if month.lower() in MONTHS:
+            return f"{year}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
+    return None
+
+
+def labelled_items() -> list[dict]:
+    """(title, text, published_at, related) for every labelled excerpt and real article."""
+    items = []
+    dev = json.loads((REAL_DATA / "related" / "relevance-dev.json").read_text("utf-8"))
+    for item in dev:
+        items.append(
+            {
+                "title": item["title"],
+                "text": item.get("excerpt") or "",
+                "published_at": dataset_date(item.get("date") or ""),
+                "related": item["label"] == "related",
+                "kind": item["label"],
+            }
+        )
+    for row in real_articles():
+        try:
+            article = extract_article((REAL_DATA / row["file"]).read_bytes(), row["url"])
+        except ExtractionError:
+            continue
+        items.append({**article, "related": False, "kind": "unrelated page"})
+    return items
+
+
+def plain_cosine(seed: Counter, title: str, text: str) -> float:
+    other = Counter(words(f"{title}\n{text}"))
+    dot = sum(n * other[w] for w, n in seed.items())
+    norm = (sum(n * n for n in seed.values()) * sum(n * n for n in other.values())) ** 0.5
+    return dot / norm if norm else 0.0
+
+
+def metrics(scores: list[tuple[float, bool]], threshold: float) -> dict:
+    positives = [s for s, related in scores if related]
+    negatives = [s for s, related in scores if not related]
+    auc = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives) / (
+        len(positives) * len(negatives)
+    )
+    kept = [related for s, related in scores if s >= threshold]
+    precision = sum(kept) / len(kept) if kept else 0.0
+    recall = sum(kept) / len(positives)
+    best = 0.0
+    for cut in sorted({s for s, _ in scores}):
+        above = [related for s, related in scores if s >= cut]
+        if above and sum(above) / len(above) >= 0.9:
+            best = max(best, sum(above) / len(positives))
+    return {"precision": precision, "recall": recall, "auc": auc, "best": best}
+
+
+def main() -> None:
+    if not (REAL_DATA / "related" / "relevance-dev.json").exists():
+        sys.exit(f"labelled data not found under {REAL_DATA}")
+    topic = load_config(ROOT / "config").topics[0]
+    profile = topic_profile(topic)
+    undated = topic_profile(topic)
+    undated.since = undated.until = None
+    seed_counts = Counter(words(topic.seed_text() or ""))
+    items = labelled_items()
+    variants = {
+        "pantau": lambda i: score(profile, i["title"], i["text"], i["published_at"]),
+        "pantau, no dates": lambda i: score(undated, i["title"], i["text"], i["published_at"]),
+        "plain cosine": lambda i: plain_cosine(seed_counts, i["title"], i["text"]),
+    }
+    related = sum(i["related"] for i in items)
+    print(
+        f"{related} related, {len(items) - related} not (topic {topic.name}, "
+        f"min_relevance {topic.min_relevance}, window {topic.since} .. {topic.until})"
+    )
+    header = f"{'score':<20}{'precision':>10}{'recall':>8}{'ROC AUC':>9}{'recall@P>=0.9':>15}"
+    print(header)
+    print("-" * len(header))
+    for name, scorer in variants.items():
+        scores = [(scorer(item), item["related"]) for item in items]
+        # Baselines have no threshold of their own: theirs is their best F1 cut.
+        threshold = topic.min_relevance if name.startswith("pantau") else _best_cut(scores)
+        m = metrics(scores, threshold)
+        print(
+            f"{name:<20}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['auc']:>9.3f}"
+            f"{m['best']:>15.3f}"
+        )
+    print("\nlowest related and highest unrelated scores (pantau):")
+    ranked = sorted(items, key=variants["pantau"])
+    lowest = min((i for i in ranked if i["related"]), key=variants["pantau"])
+    highest = max((i for i in ranked if not i["related"]), key=variants["pantau"])
+    for item in (lowest, highest):
+        print(f"  {variants['pantau'](item):.3f} {item['kind']:<14} {item['title'][:70]}")
+
+
+def _best_cut(scores: list[tuple[float, bool]]) -> float:
+    def f1(cut: float) -> float:
+        m = metrics(scores, cut)
+        return 2 * m["precision"] * m["recall"] / (m["precision"] + m["recall"] or 1)
+
+    return max(sorted({s for s, _ in scores}), key=f1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Query terms of a topic: the people, places, organisations and distinctive words of its seed.
+
+A word is distinctive when it is frequent in the seed and rare in Indonesian at large: the
+background is wordfreq's Indonesian frequency list (Zipf scale: 7 for "yang", 0 for a word it
+has never seen, such as "Vladivostok"). Capitalised words (names) weigh double, and pairs of
+capitalised words ("Sergei Shoigu", "Dewan Keamanan") are candidates too. The topic's own
+keywords always come first.
+"""
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+from crawler.sources import Topic
+
+MAX_TERMS = 12
+# Zipf frequency of the most common Indonesian words; a word's weight is how far below it is.
+COMMON_ZIPF = 7.5
+STOPWORDS = set(
+    """
+    yang dan di ke dari ini itu dengan untuk pada dalam tidak akan juga ada oleh adalah
+    karena sebagai atau bahwa tersebut saat telah sudah bisa dapat lebih para kata
+    mereka kami kita ia dia saya anda hal secara serta hingga antara namun jika kepada
+    setelah sebelum masih hanya baru lain tak lagi pun agar yaitu yakni sangat harus
+    menjadi menurut seperti ujar ucap jelas tahun hari senin selasa rabu kamis jumat sabtu
+    minggu pukul wib sebuah seorang terhadap termasuk meskipun sementara selama sejak
+    the and of to in is that for was on with as by at from it be are has have said this
+    which an were will his their its not but
+    """.split()
+)
+
+
+@lru_cache(maxsize=65536)
+def weight(word: str) -> float:
+    """How distinctive a (lower-case) word is: 1 for the most common, 7.5 for unseen ones."""
+    return max(1.0, COMMON_ZIPF - zipf_frequency(word, "id"))
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, hyphens as spaces: "Kim Jong-un" and "kim jong un" meet."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("-", " "))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Content words of a text, folded, without stopwords."""
+    return [w for w in re.findall(r"[^\W\d_]{2,}", fold(text)) if w not in STOPWORDS]
+
+
+def query_terms(topic: Topic, limit: int = MAX_TERMS) -> list[str]:
+    """The topic's keywords, then the seed's most distinctive names and words."""
+    terms = list(dict.fromkeys(k.strip() for k in topic.keywords if k.strip()))
+    seed = topic.seed_text() or ""
+    ranked = sorted(_candidates(seed).items(), key=lambda item: (-item[1], item[0]))
+    covered = {w for term in terms for w in words(term)}
+    for phrase, _ in ranked:
+        if len(terms) >= limit:
+            break
+        phrase_words = set(words(phrase))
+        if phrase_words and not phrase_words <= covered:
+            terms.append(phrase)
+            covered |= phrase_words
+    return terms
+
+
+def matches(terms: list[str], text: str) -> bool:
+    """True when every word of at least one term is among the text's words."""
+    present = set(words(text))
+    return any(set(words(term)) <= present for term in terms if words(term))
+
+
+def slug(term: str) -> str:
+    """A term as outlets spell it in tag URLs: "Kim Jong-un" -> "kim-jong-un"."""
+    return "-".join(re.findall(r"[a-z0-9]+", fold(term)))
+
+
+def _candidates(seed: str) -> dict[str, float]:
+    """Distinctiveness of the seed's words and capitalised pairs (count x weight)."""
+    tokens = re.findall(r"[^\W\d_][\w-]*", seed)
+    scores: Counter[str] = Counter()
+    for index, token in enumerate(tokens):
+        folded = fold(token)
+        if any(part in STOPWORDS or len(part) < 2 for part in folded.split()):
+            continue
+        capitalised = (
+            token[0].isupper() and not token.isupper() or len(token) >= 3 and token.isupper()
+        )
+        single = sum(weight(part) for part in folded.split()) / len(folded.split())
+        scores[token if capitalised else folded] += single * (2 if capitalised else 1)
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if capitalised and following[:1].isupper() and fold(following) not in STOPWORDS:
+            pair = f"{token} {following}"
+            scores[pair] += (single + sum(weight(p) for p in fold(following).split())) * 1.2
+    # A word seen once and common in Indonesian is not a query.
+    return {term: score for term, score in scores.items() if score >= 2 * math.e}
