@@ -13,9 +13,19 @@ LENIENT_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_networ
 
 
 class Links(list):
-    """Links found in a document; `malformed` is True when it had to be repaired to be read."""
+    """Links found in a document, in order; `titles` maps a link to the headline given for it
+    (feed item title, news:title, anchor text); `malformed` is True when the document had to
+    be repaired to be read."""
 
-    malformed = False
+    def __init__(self, malformed: bool = False):
+        super().__init__()
+        self.malformed = malformed
+        self.titles: dict[str, str] = {}
+
+    def add(self, url: str, title: str | None = None) -> None:
+        self.append(url)
+        if title and url not in self.titles:
+            self.titles[url] = " ".join(title.split())
 
 
 def host_of(url: str) -> str:
@@ -31,14 +41,13 @@ def feed_links(body: bytes) -> Links | None:
     root, malformed = _parse_xml(body)
     if root is None or _local(root.tag) not in ("rss", "RDF", "feed"):
         return None
-    links = Links()
-    links.malformed = malformed
+    links = Links(malformed)
     for element in root.iter():
         tag = _local(element.tag)
         if tag == "item" or tag == "entry":
             link = _item_link(element)
             if link:
-                links.append(link)
+                links.add(link, _child_text(element, "title"))
     return links
 
 
@@ -47,34 +56,32 @@ def sitemap_links(body: bytes) -> tuple[list[str], Links | None]:
     root, malformed = _parse_xml(body)
     if root is None or _local(root.tag) not in ("urlset", "sitemapindex"):
         return [], None
-    links = Links()
-    links.malformed = malformed
-    locs = [
-        (loc.text or "").strip()
-        for loc in root.iter()
-        if _local(loc.tag) == "loc" and _local(loc.getparent().tag) in ("url", "sitemap")
-    ]
-    locs = [loc for loc in locs if loc]
+    links = Links(malformed)
+    entries = [e for e in root if _local(e.tag) in ("url", "sitemap")]
+    locs = [(_child_text(e, "loc") or "", e) for e in entries]
     if _local(root.tag) == "sitemapindex":
-        return locs, links
-    links.extend(locs)
+        return [loc for loc, _ in locs if loc], links
+    for loc, entry in locs:
+        if loc:
+            # Google News sitemaps give the headline in <news:news><news:title>.
+            news = next((c for c in entry if _local(c.tag) == "news"), None)
+            links.add(loc, _child_text(news, "title") if news is not None else None)
     return [], links
 
 
 def page_links(response) -> Links:
-    """Absolute http(s) links of an HTML listing page."""
+    """Absolute http(s) links of an HTML page, with their anchor text as title."""
     links = Links()
-    for href in response.xpath("//a/@href").getall():
-        url = urljoin(response.url, href.strip())
-        if url.startswith(("http://", "https://")):
-            links.append(url.split("#")[0])
+    for href, text, _ in link_triples(response, "//a[@href]"):
+        if href.startswith(("http://", "https://")):
+            links.add(href, text)
     return links
 
 
-def link_triples(response) -> list[tuple[str, str, str]]:
-    """(absolute href, text, rel) of a page's <a> and <link> elements, for pagination."""
+def link_triples(response, xpath: str = "//a[@href] | //link[@href]") -> list[tuple[str, str, str]]:
+    """(absolute href, text, rel) of a page's <a> and <link> elements."""
     triples = []
-    for node in response.xpath("//a[@href] | //link[@href]"):
+    for node in response.xpath(xpath):
         href = urljoin(response.url, node.attrib["href"].strip()).split("#")[0]
         text = " ".join(" ".join(node.xpath(".//text()").getall()).split())
         triples.append((href, text, node.attrib.get("rel", "")))
@@ -94,6 +101,13 @@ def _item_link(item: etree._Element) -> str | None:
         if _local(child.tag) == "guid" and child.get("isPermaLink", "true") != "false":
             if child.text and child.text.strip().startswith("http"):
                 return child.text.strip()
+    return None
+
+
+def _child_text(element: etree._Element, name: str) -> str | None:
+    for child in element:
+        if _local(child.tag) == name and child.text and child.text.strip():
+            return child.text.strip()
     return None
 
 

@@ -19,5 +19,8 @@ class Page:
     seen_urls: list[str] = field(default_factory=list)
     # Pages 2, 3, ... of a multi-page article: dicts of url, status, headers, body, fetched_at.
     continuations: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    # On-topic links found in the article, followed when it proves relevant.
+    related_links: list[str] = field(default_factory=list, repr=False)
+    related_depth: int = 0
     article: dict[str, Any] | None = None
     relevance: dict[str, float] = field(default_factory=dict)

@@ -40,6 +40,7 @@ class ExtractPipeline:
             page.relevance[name] >= spider.min_relevance[name] for name in profiles
         ):
             raise DropItem(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
+        spider.follow_related(page)
         return page
 
 

@@ -41,6 +41,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 800,
 }
 
+# Related links ("Baca juga") of relevant articles are followed this many hops deep.
+PANTAU_RELATED_DEPTH = 2
+
 DB_PATH = "archive.db"
 TELNETCONSOLE_ENABLED = False
 # One line per source comes from `pantau crawl` itself; -s LOG_LEVEL=INFO shows the rest.

@@ -10,7 +10,6 @@ keywords always come first.
 import math
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -81,7 +80,7 @@ def slug(term: str) -> str:
 def _candidates(seed: str) -> dict[str, float]:
     """Distinctiveness of the seed's words and capitalised pairs (count x weight)."""
     tokens = re.findall(r"[^\W\d_][\w-]*", seed)
-    scores: Counter[str] = Counter()
+    scores: dict[str, float] = {}
     for index, token in enumerate(tokens):
         folded = fold(token)
         if any(part in STOPWORDS or len(part) < 2 for part in folded.split()):
@@ -90,10 +89,12 @@ def _candidates(seed: str) -> dict[str, float]:
             token[0].isupper() and not token.isupper() or len(token) >= 3 and token.isupper()
         )
         single = sum(weight(part) for part in folded.split()) / len(folded.split())
-        scores[token if capitalised else folded] += single * (2 if capitalised else 1)
+        key = token if capitalised else folded
+        scores[key] = scores.get(key, 0.0) + single * (2 if capitalised else 1)
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if capitalised and following[:1].isupper() and fold(following) not in STOPWORDS:
             pair = f"{token} {following}"
-            scores[pair] += (single + sum(weight(p) for p in fold(following).split())) * 1.2
+            pair_weight = single + sum(weight(p) for p in fold(following).split())
+            scores[pair] = scores.get(pair, 0.0) + pair_weight * 1.2
     # A word seen once and common in Indonesian is not a query.
     return {term: score for term, score in scores.items() if score >= 2 * math.e}

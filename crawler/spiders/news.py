@@ -13,6 +13,7 @@ from crawler.items import Page
 from crawler.relevance import topic_profile
 from crawler.schema import open_db
 from crawler.sources import Source, Topic
+from crawler.targets import targets_for
 from crawler.urls import host_matches, normalize_url, url_id
 
 
@@ -41,6 +42,8 @@ class NewsSpider(scrapy.Spider):
         # Read by ExtractPipeline: what each topic looks like and how close is close enough.
         self.topic_profiles = {topic.name: topic_profile(topic) for topic in topics or []}
         self.min_relevance = {topic.name: topic.min_relevance for topic in topics or []}
+        self.targets = targets_for(topics or [])
+        self.related_depth = 0  # set from settings in start()
         self.scheduled: set[str] = set()
         self.hosts = source.hosts or discovery.hosts_of(
             source.feeds + source.sitemaps + source.listings
@@ -48,12 +51,15 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self):
         self.db = open_db(self.settings["DB_PATH"])
+        self.related_depth = self.settings.getint("PANTAU_RELATED_DEPTH")
         for url in self.source.feeds:
             yield self._entry(url, self.parse_feed)
         for url in self.source.sitemaps:
             yield self._entry(url, self.parse_sitemap)
         for url in self.source.listings:
             yield self._entry(url, self.parse_listing)
+        for url, kind in self.targets.template_urls(self.source):
+            yield self._entry(url, self.parse_listing, kind)
 
     def parse_feed(self, response: Response):
         links = discovery.feed_links(response.body)
@@ -67,8 +73,8 @@ class NewsSpider(scrapy.Spider):
         yield from self._entry_parsed(response, "sitemap", links, children)
 
     def parse_listing(self, response: Response):
-        links = discovery.page_links(response) if hasattr(response, "text") else None
-        yield from self._entry_parsed(response, "listing", links, [])
+        links = discovery.page_links(response) if isinstance(response, TextResponse) else None
+        yield from self._entry_parsed(response, response.meta.get("kind", "listing"), links, [])
 
     def parse_article(self, response: Response):
         """An article: fetch its single-page view or its next pages, then yield one Page."""
@@ -90,7 +96,23 @@ class NewsSpider(scrapy.Spider):
         if next_url and len(parts) < pagination.MAX_PAGES:
             yield self._follow_part(next_url, {"parts": parts}, self.on_next_page_error)
             return
-        yield self._page(parts)
+        page = self._page(parts)
+        page.related_depth = response.meta.get("related_depth", 0)
+        page.related_links = self._related_links(response.url, links)
+        yield page
+
+    def _related_links(self, url: str, links) -> list[str]:
+        """On-topic links to other articles ("Baca juga", related boxes): a headline of
+        four words or more, on the source's hosts, matching the article pattern."""
+        return [
+            href
+            for href, text, _ in links
+            if len(text.split()) >= 4
+            and href != url
+            and self._allowed(href)
+            and self.source.is_article_url(href)
+            and self.targets.wants(href, text)
+        ]
 
     def on_single_view_error(self, failure: Failure):
         """No single-page view after all: keep the page that offered it."""
@@ -137,8 +159,10 @@ class NewsSpider(scrapy.Spider):
         if hasattr(self, "db"):
             self.db.close()
 
-    def _entry(self, url: str, callback) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True)
+    def _entry(self, url: str, callback, kind: str = "entry") -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, dont_filter=True, meta={"kind": kind}
+        )
 
     def _entry_parsed(self, response: Response, kind: str, links, children):
         """Follow what a feed, sitemap or listing offered; a malformed one is an error."""
@@ -153,12 +177,26 @@ class NewsSpider(scrapy.Spider):
         for child in children:
             if self._allowed(child):
                 yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
-        candidates = [
-            normalize_url(link)
-            for link in links
-            if self._allowed(link) and self.source.is_article_url(link)
+        articles = [
+            link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
-        self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(candidates))
+        self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(articles))
+        # Search and tag pages were built from the terms; everything else is filtered by them.
+        if kind not in ("search", "tag"):
+            wanted = [link for link in articles if self.targets.wants(link, links.titles.get(link))]
+            self.crawler.stats.inc_value("pantau/links_off_topic", len(articles) - len(wanted))
+            articles = wanted
+        yield from self._article_requests(articles, related_depth=0)
+
+    def follow_related(self, page: Page) -> None:
+        """Called by ExtractPipeline for a relevant article: fetch its on-topic related links."""
+        if page.related_depth < self.related_depth:
+            for request in self._article_requests(page.related_links, page.related_depth + 1):
+                self.crawler.stats.inc_value("pantau/related_followed")
+                self.crawler.engine.crawl(request)
+
+    def _article_requests(self, links: list[str], related_depth: int):
+        candidates = [normalize_url(link) for link in links]
         known = known_url_ids(self.db, candidates) | self.scheduled
         for url in dict.fromkeys(candidates):
             if url_id(url) in known:
@@ -168,7 +206,11 @@ class NewsSpider(scrapy.Spider):
             # dont_filter: we deduplicate by normalised URL ourselves, and Scrapy's filter would
             # silently swallow a redirect loop instead of letting it fail (and be counted).
             yield scrapy.Request(
-                url, callback=self.parse_article, errback=self.on_error, dont_filter=True
+                url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                dont_filter=True,
+                meta={"related_depth": related_depth},
             )
 
     def _allowed(self, url: str) -> bool:
