@@ -8,23 +8,12 @@ from pathlib import Path
 import click
 
 from crawler import __version__
+from crawler.cli_topics import config_option, load, sources, topic
 from crawler.extract import ExtractionError, extract_article
 from crawler.reextract import reextract as reextract_pages
 from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
 from crawler.schema import ensure_db_shape, open_db
-from crawler.sources import ConfigError, load_config
 from crawler.warc import write_warc
-
-
-def config_option(function):
-    return click.option(
-        "--config",
-        "config_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default="config",
-        show_default=True,
-        help="Directory holding sources.yml, topics.yml, crawl.yml and metadata.yml",
-    )(function)
 
 
 def db_option(function):
@@ -64,7 +53,7 @@ def crawl(config_dir, db_path, overrides):
 
         pantau crawl --db archive.db -s DOWNLOAD_DELAY=5
     """
-    config = _load(config_dir)
+    config = load(config_dir)
     try:
         settings = parse_setting_overrides(overrides)
     except SettingError as error:
@@ -99,7 +88,7 @@ def serve(config_dir, db_path, host, port):
 
         pantau serve --port 8001
     """
-    config = _load(config_dir)
+    config = load(config_dir)
     metadata = config_dir / "metadata.yml"
     if not metadata.is_file():
         raise click.ClickException(f"{metadata}: (file): file not found")
@@ -168,8 +157,5 @@ def _existing_archive(db_path: Path):
     return open_db(db_path)
 
 
-def _load(config_dir: Path):
-    try:
-        return load_config(config_dir)
-    except ConfigError as error:
-        raise click.ClickException(str(error))
+cli.add_command(topic)
+cli.add_command(sources)

@@ -2,7 +2,7 @@
 
 A word is distinctive when it is frequent in the seed and rare in Indonesian at large: the
 background is wordfreq's Indonesian frequency list (Zipf scale: 7 for "yang", 0 for a word it
-has never seen, such as "Vladivostok"). Capitalised words (names) weigh double, and pairs of
+has never seen, such as "Vladivostok"). Rare capitalised words (names) weigh double, and pairs of
 capitalised words ("Sergei Shoigu", "Dewan Keamanan") are candidates too. The topic's own
 keywords always come first.
 """
@@ -19,6 +19,8 @@ from crawler.sources import Topic
 MAX_TERMS = 12
 # Zipf frequency of the most common Indonesian words; a word's weight is how far below it is.
 COMMON_ZIPF = 7.5
+# Capitalised words at least this distinctive (Zipf 4.5 or rarer) count double, as names.
+NAME_WEIGHT = 3.0
 STOPWORDS = set(
     """
     yang dan di ke dari ini itu dengan untuk pada dalam tidak akan juga ada oleh adalah
@@ -90,7 +92,9 @@ def _candidates(seed: str) -> dict[str, float]:
         )
         single = sum(weight(part) for part in folded.split()) / len(folded.split())
         key = token if capitalised else folded
-        scores[key] = scores.get(key, 0.0) + single * (2 if capitalised else 1)
+        # A rare capitalised word is a name; "Pemimpin" or "Menteri" is a title.
+        boost = 2 if capitalised and single >= NAME_WEIGHT else 1
+        scores[key] = scores.get(key, 0.0) + single * boost
         following = tokens[index + 1] if index + 1 < len(tokens) else ""
         if capitalised and following[:1].isupper() and fold(following) not in STOPWORDS:
             pair = f"{token} {following}"

@@ -1,0 +1,80 @@
+"""`pantau sources check`: try every feed, sitemap, listing and template of every source live.
+
+Plain HTTP GETs (no Scrapy: a handful of requests per source, run a few at a time), each
+parsed the way the crawler would parse it, so a user sees per source what still answers.
+"""
+
+import gzip
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from scrapy.http import HtmlResponse
+
+from crawler import discovery
+from crawler.sources import Source
+from crawler.targets import Targets
+
+TIMEOUT_SECONDS = 20
+MAX_BYTES = 10 * 1024 * 1024
+PARALLEL = 8
+
+
+@dataclass
+class Check:
+    source: str
+    kind: str  # feed, sitemap, listing, search, tag
+    url: str
+    status: int | None
+    links: int | None  # None: did not parse
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.links is not None
+
+
+def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> list[Check]:
+    jobs = [
+        (source, kind, url)
+        for source in sources
+        for kind, urls in (
+            ("feed", source.feeds),
+            ("sitemap", source.sitemaps),
+            ("listing", source.listings),
+        )
+        for url in urls
+    ]
+    jobs += [
+        (source, kind, url) for source in sources for url, kind in targets.template_urls(source)
+    ]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        return list(pool.map(lambda job: check_one(*job, user_agent), jobs))
+
+
+def check_one(source: Source, kind: str, url: str, user_agent: str) -> Check:
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            status, body = response.status, response.read(MAX_BYTES)
+    except urllib.error.HTTPError as error:
+        return Check(source.name, kind, url, error.code, None, f"HTTP {error.code}")
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return Check(source.name, kind, url, None, None, str(reason))
+    links = _parse(kind, url, body)
+    error = None if links is not None else f"not a {kind}"
+    count = len([link for link in links if source.is_article_url(link)]) if links else links
+    return Check(source.name, kind, url, status, None if links is None else count, error)
+
+
+def _parse(kind: str, url: str, body: bytes) -> list[str] | None:
+    if body[:2] == b"\x1f\x8b":
+        body = gzip.decompress(body)
+    if kind == "feed":
+        return discovery.feed_links(body)
+    if kind == "sitemap":
+        children, links = discovery.sitemap_links(body)
+        return None if links is None else [*children, *links]
+    return discovery.page_links(HtmlResponse(url, body=body))

@@ -1,0 +1,148 @@
+"""`pantau topic ...` and `pantau sources ...`: commands about the configuration."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from crawler import __version__
+from crawler.checks import check_sources
+from crawler.sources import ConfigError, load_config
+from crawler.targets import targets_for
+from crawler.terms import query_terms
+from crawler.topics import TopicError, add_topic
+
+
+def config_option(function):
+    return click.option(
+        "--config",
+        "config_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="config",
+        show_default=True,
+        help="Directory holding sources.yml, topics.yml, crawl.yml and metadata.yml",
+    )(function)
+
+
+@click.group()
+def topic():
+    """Show or add the topics the crawler follows."""
+
+
+@topic.command()
+@click.argument("name")
+@config_option
+def show(name, config_dir):
+    """Show a topic: its seed, window, threshold and the query terms derived from its seed.
+
+    Example:
+
+        pantau topic show kim-jong-un-russia-2023
+    """
+    config = load(config_dir)
+    found = next((t for t in config.topics if t.name == name), None)
+    if found is None:
+        known = ", ".join(t.name for t in config.topics) or "none"
+        raise click.ClickException(
+            f"{config_dir / 'topics.yml'}: no topic {name!r} (known: {known})"
+        )
+    info = found.seed_info
+    click.echo(f"topic: {found.name}")
+    click.echo(
+        f"seed: {found.seed or '-'} (source {info.source or '?'}, url {info.url or '?'}, "
+        f"published {info.published_at or '?'})"
+    )
+    click.echo(f"window: {found.since or '-'} .. {found.until or '-'}")
+    click.echo(f"min_relevance: {found.min_relevance}")
+    click.echo(f"keywords: {', '.join(found.keywords) or '-'}")
+    click.echo("query terms:")
+    for term in query_terms(found):
+        click.echo(f"  {term}")
+    targets = targets_for([found])
+    click.echo(f"search and tag pages use: {', '.join(targets.template_terms) or '-'}")
+
+
+@topic.command()
+@click.argument("name")
+@click.option("--seed-url", default=None, help="Fetch the seed article from this URL")
+@click.option(
+    "--seed-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Seed article as a text or HTML file",
+)
+@click.option("--keyword", "keywords", multiple=True, help="A keyword (repeatable)")
+@click.option("--since", default=None, help="First day of the story (YYYY-MM-DD)")
+@click.option("--until", default=None, help="Last day of the story (YYYY-MM-DD)")
+@click.option(
+    "--min-relevance",
+    default=0.25,
+    show_default=True,
+    type=float,
+    help="Articles scoring below this for every topic are not stored",
+)
+@config_option
+def add(name, seed_url, seed_file, keywords, since, until, min_relevance, config_dir):
+    """Add a topic from a seed article, without editing topics.yml by hand.
+
+    Example:
+
+        pantau topic add banjir-jakarta --seed-url https://... --keyword banjir --keyword Jakarta
+    """
+    if bool(seed_url) == bool(seed_file):
+        raise click.UsageError("give exactly one of --seed-url and --seed-file")
+    config = load(config_dir)
+    user_agent = f"Pantau/{__version__} (+{config.crawl.contact_url})"
+    try:
+        entry = add_topic(
+            config_dir,
+            name,
+            seed_file,
+            seed_url,
+            list(keywords),
+            since,
+            until,
+            min_relevance,
+            config.sources,
+            user_agent,
+        )
+    except (TopicError, ConfigError) as error:
+        raise click.ClickException(str(error))
+    click.echo(f"added topic {entry['name']} (seed {config_dir / entry['seed']})")
+
+
+@click.group()
+def sources():
+    """Check the configured sources."""
+
+
+@sources.command()
+@config_option
+def check(config_dir):
+    """Try every feed, sitemap, listing and search/tag template live, and report per source.
+
+    Exits 1 when nothing answered at all.
+
+    Example:
+
+        pantau sources check --config config
+    """
+    config = load(config_dir)
+    user_agent = f"Pantau/{__version__} (+{config.crawl.contact_url})"
+    results = check_sources(config.sources, targets_for(config.topics), user_agent)
+    for source in config.sources:
+        mine = [r for r in results if r.source == source.name]
+        working = sum(r.ok for r in mine)
+        click.echo(f"{source.name}: {working}/{len(mine)} answered and parsed")
+        for r in mine:
+            state = f"ok, {r.links} article links" if r.ok else f"FAILED ({r.error})"
+            click.echo(f"  {r.kind:<8} {state}  {r.url}")
+    if results and not any(r.ok for r in results):
+        sys.exit(1)
+
+
+def load(config_dir: Path):
+    try:
+        return load_config(config_dir)
+    except ConfigError as error:
+        raise click.ClickException(str(error))

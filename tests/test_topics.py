@@ -1,0 +1,191 @@
+"""Query terms, targets, relevance rules, and the `pantau topic` / `pantau sources` commands."""
+
+from datetime import date
+
+import yaml
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.relevance import TopicProfile, score, text_date, time_factor, topic_profile
+from crawler.sources import Source, Topic, load_config
+from crawler.targets import targets_for
+from crawler.terms import matches, query_terms, slug
+from tests.conftest import ROOT, SEED, write_config
+from tests.mockweb import FIXTURES, MockWeb, Reply, rss
+
+KIM_HTML = FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html"
+
+
+def shipped_topic() -> Topic:
+    return load_config(ROOT / "config").topics[0]
+
+
+def test_query_terms_are_keywords_then_the_seeds_names():
+    terms = query_terms(shipped_topic())
+    assert terms[0] == "Kim Jong-un"
+    # Names from the seed text that no keyword gave.
+    assert {"Artyom-Primorsky", "KCNA", "Lavrov", "Primorye"} <= set(terms)
+    seed_only = query_terms(Topic(name="t", seed=SEED))
+    assert "Vladivostok" in seed_only[:3]
+    assert not {"yang", "dan", "Pemimpin"} & set(seed_only)
+
+
+def test_terms_match_titles_whatever_the_spelling():
+    terms = ["Kim Jong-un", "Vladivostok"]
+    assert matches(terms, "Kim Jong Un Pulang ke Korea Utara")
+    assert matches(terms, "Tiba di VLADIVOSTOK, Kim disambut")
+    assert not matches(terms, "Kim Kardashian tiba di Jakarta")
+    assert slug("Kim Jong-un") == "kim-jong-un" and slug("Café Ülan") == "cafe-ulan"
+
+
+def test_targets_filter_entries_and_fill_templates():
+    targets = targets_for([Topic(name="t", keywords=["Kim Jong-un", "Vladivostok"])])
+    assert targets.wants("https://x.id/a/1", "Kim Jong-un tiba di Rusia")
+    assert targets.wants("https://x.id/berita/kim-jong-un-pulang-123", None)  # the slug
+    assert not targets.wants("https://x.id/berita/banjir-jakarta-123", "Banjir di Jakarta")
+    source = Source(
+        name="s", tags=["https://x.id/tag/{tag}"], search=["https://x.id/cari?q={query}"]
+    )
+    assert targets.template_urls(source) == [
+        ("https://x.id/cari?q=Kim+Jong-un", "search"),
+        ("https://x.id/cari?q=Vladivostok", "search"),
+        ("https://x.id/tag/kim-jong-un", "tag"),
+        ("https://x.id/tag/vladivostok", "tag"),
+    ]
+    # A topic without terms wants everything.
+    assert targets_for([Topic(name="semua")]).wants("https://x.id/a", "Banjir")
+
+
+def test_time_window():
+    profile = TopicProfile("t", {}, 1.0, since=date(2023, 9, 1), until=date(2023, 10, 15))
+    assert time_factor(date(2023, 9, 18), profile) == 1.0
+    assert time_factor(None, profile) == 1.0
+    assert time_factor(date(2023, 8, 22), profile) == 0.5
+    assert time_factor(date(2019, 4, 25), profile) < 1e-6
+    assert text_date("kata dia, Senin (18/9/2023).") == date(2023, 9, 18)
+    assert text_date("Jumat (15/9) [tanpa tahun]") is None
+
+
+def test_the_same_story_in_another_year_scores_low():
+    profile = topic_profile(shipped_topic())
+    text = (SEED.read_text("utf-8")).replace("Bagikan:", "")
+    assert score(profile, None, text, "2023-09-18") > 0.9
+    assert score(profile, None, text, "2019-04-25") < 0.01
+
+
+def test_topic_show():
+    result = CliRunner().invoke(
+        cli,
+        ["topic", "show", "kim-jong-un-russia-2023", "--config", str(ROOT / "config")],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    assert "window: 2023-09-01 .. 2023-10-15" in result.output
+    assert "  Lavrov" in result.output
+    missing = CliRunner().invoke(cli, ["topic", "show", "nope", "--config", str(ROOT / "config")])
+    assert missing.exit_code == 1 and "no topic 'nope'" in missing.output
+
+
+def test_topic_add_from_a_file(tmp_path):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [])
+    (config / "topics.yml").write_text("# my topics\ntopics: []\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "topic",
+            "add",
+            "kim-pulang",
+            "--seed-file",
+            str(KIM_HTML),
+            "--keyword",
+            "Kim Jong-un",
+            "--since",
+            "2023-09-01",
+            "--config",
+            str(config),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    text = (config / "topics.yml").read_text()
+    assert text.startswith("# my topics\n")  # comments kept
+    [topic] = load_config(config).topics
+    assert topic.keywords == ["Kim Jong-un"] and topic.since == date(2023, 9, 1)
+    assert topic.seed_info.title.startswith("Kim Jong-un Tinggalkan Vladivostok")
+    assert topic.seed_text().startswith("VLADIVOSTOK - Pemimpin Korea Utara")
+    again = CliRunner().invoke(
+        cli, ["topic", "add", "kim-pulang", "--seed-file", str(KIM_HTML), "--config", str(config)]
+    )
+    assert again.exit_code == 1 and "exists already" in again.output
+
+
+def test_topic_add_from_a_url_on_loopback(tmp_path):
+    web = MockWeb()
+    web.routes["/berita/1/kim"] = Reply(body=KIM_HTML.read_bytes())
+    web.start()
+    try:
+        config = write_config(tmp_path / "c", [{"name": "pantaunews", "hosts": ["127.0.0.1"]}], [])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "topic",
+                "add",
+                "kim",
+                "--seed-url",
+                web.url("/berita/1/kim"),
+                "--config",
+                str(config),
+            ],
+            catch_exceptions=False,
+        )
+    finally:
+        web.stop()
+    assert result.exit_code == 0, result.output
+    entry = yaml.safe_load((config / "topics.yml").read_text())["topics"][-1]
+    assert entry["seed_info"]["source"] == "pantaunews"
+    assert entry["seed_info"]["published_at"] == "2023-09-18T14:30:00+07:00"
+    assert entry["min_relevance"] == 0.25
+
+
+def test_topic_add_needs_exactly_one_seed(tmp_path):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [])
+    result = CliRunner().invoke(cli, ["topic", "add", "x", "--config", str(config)])
+    assert result.exit_code == 2 and "exactly one of --seed-url and --seed-file" in result.output
+    bad = CliRunner().invoke(
+        cli, ["topic", "add", "Bad Name", "--seed-file", str(SEED), "--config", str(config)]
+    )
+    assert bad.exit_code == 1 and "lower-case letters" in bad.output
+
+
+def test_sources_check_on_loopback(tmp_path):
+    web = MockWeb()
+    web.routes["/rss.xml"] = Reply(
+        body=rss([("Kim", "http://127.0.0.1/berita/123456/kim")]),
+        content_type="application/rss+xml",
+    )
+    web.routes["/broken.xml"] = Reply(body=b"<html>not a feed</html>")
+    web.routes["/tag/kim-jong-un"] = Reply(body=b"<a href='/berita/123457/kim-tiba'>Kim</a>")
+    web.start()
+    try:
+        sources = [
+            {
+                "name": "lokal",
+                "feeds": [web.url("/rss.xml"), web.url("/broken.xml")],
+                "tags": [web.url("/tag/{tag}")],
+                "search": [web.url("/cari?q={query}")],
+                "article_pattern": "/berita/\\d+/",
+            }
+        ]
+        config = write_config(tmp_path / "c", sources, [{"name": "t", "keywords": ["Kim Jong-un"]}])
+        result = CliRunner().invoke(
+            cli, ["sources", "check", "--config", str(config)], catch_exceptions=False
+        )
+    finally:
+        web.stop()
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "lokal: 2/4 answered and parsed"
+    assert any(line.strip().startswith("feed     ok, 1 article links") for line in lines)
+    assert any("FAILED (not a feed)" in line for line in lines)
+    assert any("tag      ok, 1 article links" in line for line in lines)
+    assert any("search   FAILED (HTTP 404)" in line for line in lines)
