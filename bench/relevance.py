@@ -11,7 +11,6 @@ for Pantau's score and for two baselines in the same run: plain cosine of conten
 """
 
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,27 +22,9 @@ from crawler.relevance import score, topic_profile  # noqa: E402
 from crawler.sources import load_config  # noqa: E402
 from crawler.terms import words  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
+from tests.storyweb import dataset_date  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-MONTHS = {
-    m: i for i, m in enumerate("jan feb mar apr mei jun jul agu sep okt nov des".split(), start=1)
-}
-MONTHS.update({"may": 5, "aug": 8, "oct": 10, "dec": 12})
-
-
-def dataset_date(note: str) -> str | None:
-    """The dataset's human date notes ("Kompas.com - 13/09/2023, 06:23 WIB",
-    "2019/04/24 (from URL)", "16 - Sep - 2023", "not shown") as YYYY-MM-DD."""
-    if match := re.search(r"(\d{4})/(\d{2})/(\d{2})", note):
-        return "-".join(match.groups())
-    if match := re.search(r"(\d{1,2})/(\d{1,2})/(\d{4})", note):
-        day, month, year = match.groups()
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    if match := re.search(r"(\d{1,2})\W+([A-Za-z]{3})[a-z]*\W+(\d{4})", note):
-        day, month, year = match.groups()
-        if month.lower() in MONTHS:
-            return f"{year}-{MONTHS[month.lower()]:02d}-{int(day):02d}"
-    return None
 
 
 def labelled_items() -> list[dict]:

@@ -22,6 +22,9 @@ from crawler.urls import normalize_url, pick_canonical, registrable_domain
 MIN_TEXT_CHARS = 250
 NAMED_MIN_CHARS = 80
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
+# htmldate's extensive search guesses from any year in the text ("2019" -> 2019-01-01);
+# a story about a 2019 summit is not published in 2019. Dates must come from markup or URL.
+DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # What meta "author" tags hold when they name the company or the web agency, not a person.
 PUBLISHER_AS_AUTHOR = re.compile(r"\b(cyber media|media baru|web design|development)\b", re.I)
 INDONESIAN_WORDS = set(
@@ -52,7 +55,12 @@ def extract_article(
     # Read the named body container first: trafilatura cleans the tree it is given.
     named_body = container_text(tree, outlet_for(url))
     document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=False
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params=DATE_PARAMS,
     )
     if document is None and not named_body:
         raise ExtractionError("no article text found")

@@ -171,3 +171,11 @@ def test_reporter_and_editor_on_one_line():
     cleaned = clean_body("Isi berita yang cukup panjang.\nReporter: Rina Hartati | Editor: Budi")
     assert (cleaned.reporters, cleaned.editors) == (["Rina Hartati"], ["Budi"])
     assert cleaned.text == "Isi berita yang cukup panjang."
+
+
+def test_a_year_in_the_text_is_not_a_publication_date():
+    from crawler.extract import extract_article
+
+    paragraph = "<p>Pertemuan di Vladivostok pada 2019 membahas perundingan nuklir Korea Utara.</p>"
+    html = f"<html><head><title>Kim dan Putin</title></head><body><h1>Kim dan Putin</h1>{paragraph * 6}</body></html>"
+    assert extract_article(html.encode(), "https://x.id/berita/123456/kim")["published_at"] is None
