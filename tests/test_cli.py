@@ -77,9 +77,16 @@ def _options(command) -> set[str]:
     return found - {"--help"}
 
 
+def _commands(group, prefix="pantau"):
+    for name, command in group.commands.items():
+        yield f"{prefix} {name}", command
+        if hasattr(command, "commands"):
+            yield from _commands(command, f"{prefix} {name}")
+
+
 def test_every_command_and_option_is_in_the_readme():
     readme = (ROOT / "README.md").read_text("utf-8")
-    for name, command in cli.commands.items():
-        assert re.search(rf"pantau {name}\b", readme), f"pantau {name} missing from README"
+    for name, command in _commands(cli):
+        assert re.search(rf"{name}\b", readme), f"{name} missing from README"
         for option in _options(command):
-            assert option in readme, f"pantau {name} {option} missing from README"
+            assert option in readme, f"{name} {option} missing from README"

@@ -177,5 +177,6 @@ def test_a_year_in_the_text_is_not_a_publication_date():
     from crawler.extract import extract_article
 
     paragraph = "<p>Pertemuan di Vladivostok pada 2019 membahas perundingan nuklir Korea Utara.</p>"
-    html = f"<html><head><title>Kim dan Putin</title></head><body><h1>Kim dan Putin</h1>{paragraph * 6}</body></html>"
+    head = "<head><title>Kim dan Putin</title></head>"
+    html = f"<html>{head}<body><h1>Kim dan Putin</h1>{paragraph * 6}</body></html>"
     assert extract_article(html.encode(), "https://x.id/berita/123456/kim")["published_at"] is None
