@@ -5,7 +5,10 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.error import DNSLookupError
 
 
 def retry_after_seconds(value: bytes | str | None) -> float | None:
@@ -26,12 +29,23 @@ def retry_after_seconds(value: bytes | str | None) -> float | None:
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Wait before each retry: Retry-After when the server gives one, else exponential backoff."""
+    """Wait before each retry: Retry-After when the server gives one, else exponential backoff.
+
+    A host whose name did not resolve after all retries is not asked again in this crawl:
+    its other requests fail at once (offline, a source fails in seconds, not minutes).
+    """
 
     def __init__(self, settings):
         super().__init__(settings)
         self.backoff_base = settings.getfloat("PANTAU_RETRY_BACKOFF_BASE")
         self.max_delay = settings.getfloat("PANTAU_RETRY_AFTER_MAX")
+        self.unresolvable: set[str] = set()
+
+    def process_request(self, request):
+        host = urlparse_cached(request).hostname
+        if host in self.unresolvable:
+            raise IgnoreRequest(f"DNS lookup failed earlier for {host}")
+        return None
 
     async def process_response(self, request, response):
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
@@ -49,6 +63,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         retry = self._retry(request, exception)
         if retry is not None:
             await self._wait(request, None)
+        elif isinstance(exception, (CannotResolveHostError, DNSLookupError)):
+            self.unresolvable.add(urlparse_cached(request).hostname)
         return retry
 
     async def _wait(self, request, hinted: float | None) -> None:
