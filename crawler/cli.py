@@ -9,6 +9,7 @@ import click
 
 from crawler import __version__
 from crawler.cli_topics import config_option, load, sources, topic
+from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from crawler.extract import ExtractionError, extract_article
 from crawler.reextract import reextract as reextract_pages
 from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
@@ -44,20 +45,28 @@ def cli():
     metavar="NAME=VALUE",
     help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable)",
 )
-def crawl(config_dir, db_path, overrides):
+@click.option(
+    "--refresh-days",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also refetch articles first seen in the last N days, keeping earlier versions",
+)
+def crawl(config_dir, db_path, overrides, refresh_days):
     """Crawl the configured sources into the archive.
 
     Exits 0 when at least one source worked, 1 when all failed (for cron).
 
     Example:
 
-        pantau crawl --db archive.db -s DOWNLOAD_DELAY=5
+        pantau crawl --db archive.db -s DOWNLOAD_DELAY=5 --refresh-days 2
     """
     config = load(config_dir)
     try:
         settings = parse_setting_overrides(overrides)
     except SettingError as error:
         raise click.UsageError(str(error))
+    settings.setdefault("PANTAU_REFRESH_DAYS", str(refresh_days))
     result = run_crawl(config, db_path, settings)
     for name, counts in result.per_source.items():
         line = (
@@ -96,6 +105,7 @@ def serve(config_dir, db_path, host, port):
         seed_archive(config, db_path)
     ensure_db_shape(open_db(db_path))
     command = [sys.executable, "-m", "datasette", "serve", str(db_path), "-m", str(metadata)]
+    command += ["--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
     command += ["--host", host, "--port", str(port), "--setting", "default_page_size", "50"]
     click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}")
     sys.exit(subprocess.call(command))

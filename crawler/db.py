@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.clusters import register_article, save_version
 from crawler.sources import Config, Source, Topic
 from crawler.urls import normalize_url, url_id
 
@@ -42,6 +43,18 @@ def known_url_ids(db: Database, urls: list[str]) -> set[str]:
         f"select id from urls where status != 'error' and id in ({placeholders})", list(ids)
     )
     return {row[0] for row in rows}
+
+
+def recent_article_urls(db: Database, source: str, days: int) -> list[str]:
+    """URLs of the source's articles first seen in the last `days` days (to refetch)."""
+    if days <= 0:
+        return []
+    rows = db.execute(
+        "select url from articles where source = ? and url is not null and is_seed = 0 "
+        "and first_seen_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+        [source, f"-{days} days"],
+    )
+    return [row[0] for row in rows]
 
 
 def save_article(
@@ -72,10 +85,18 @@ def save_article(
         row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": _now()}
         if by_url is None and by_text is None:
             db.table("articles").insert({**row, "source": source, "is_seed": 0})
+            register_article(db, key, article["text"])
         elif article.get("url") in fetched_urls_normal and by_text in (None, key):
-            # The canonical page itself, fetched again: the row holds its latest text.
-            # (An AMP or mobile variant only adds its URL; it never replaces the text.)
-            db.table("articles").update(key, row)
+            # The canonical page itself, fetched again: the row holds its latest text and
+            # article_versions the one it replaces. (An AMP or mobile variant only adds its
+            # URL; it never replaces the text.)
+            current = db.table("articles").get(key)
+            if current["fingerprint"] != fingerprint:
+                save_version(db, current)
+                db.table("articles").update(key, row)
+                register_article(db, key, article["text"])
+            else:
+                db.table("articles").update(key, {"fetched_at": row["fetched_at"]})
         for topic, score in relevance.items():
             db.table("article_topics").upsert(
                 {"article_id": key, "topic": topic, "relevance": score}, pk=("article_id", "topic")
@@ -144,7 +165,8 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
     # The seed arrived with the outlet's share-button label on its first line.
     text = re.sub(r"\A\s*Bagikan:?\s*\n", "", text).strip()
     fingerprint = text_fingerprint(text)
-    key = _article_id_for_fingerprint(db, fingerprint) or article_id(fingerprint)
+    existing = _article_id_for_fingerprint(db, fingerprint)
+    key = existing or article_id(fingerprint)
     info = topic.seed_info
     with db.atomic():
         db.table("articles").upsert(
@@ -166,6 +188,8 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
             db.table("article_topics").upsert(
                 {"article_id": key, "topic": name, "relevance": score}, pk=("article_id", "topic")
             )
+        if existing is None:
+            register_article(db, key, text)
     return key
 
 

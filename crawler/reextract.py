@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.clusters import register_article
 from crawler.db import page_body, text_fingerprint
 from crawler.extract import ExtractionError, extract_multipage
 
@@ -52,6 +53,8 @@ def reextract(db: Database, source: str | None = None) -> ReextractReport:
             continue
         with db.atomic():
             db.table("articles").update(article["id"], changes)
+            if "text" in changes:
+                register_article(db, article["id"], changes["text"])
         report.updated += 1
     return report
 

@@ -105,6 +105,9 @@ def open_db(path: Path | str) -> Database:
     """Open (creating if needed) an archive in WAL mode, so Datasette reads while we write."""
     db = Database(path)
     db.enable_wal()
+    # With WAL, NORMAL loses at most the last commits on power loss, never consistency,
+    # and spares an fsync per article.
+    db.execute("pragma synchronous = normal")
     ensure_db_shape(db)
     return db
 
@@ -153,3 +156,50 @@ def m002_people_credit_and_pages(db: Database) -> None:
 def _has_fts_triggers(db: Database, table: str) -> bool:
     names = {t.name for t in db.table(table).triggers}
     return {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names
+
+
+@migrations()
+def m003_near_duplicates_and_versions(db: Database) -> None:
+    db.table("articles").add_column("cluster_id", int)
+    db.table("articles").create_index(["cluster_id"])
+    db.table("dedup_signatures").create(
+        {"article_id": str, "shingles": int, "signature": bytes},
+        pk="article_id",
+        not_null={"shingles", "signature"},
+    )
+    # One row per (key, article): the index that finds candidate near-duplicates.
+    db.execute(
+        "create table dedup_keys (key integer not null, article_id text not null, "
+        "primary key (key, article_id)) without rowid"
+    )
+    db.execute("create index dedup_keys_article on dedup_keys (article_id)")
+    db.table("clusters").create(
+        {
+            "id": int,
+            "canonical_id": str,
+            "size": int,
+            "outlets": str,
+            "first_published_at": str,
+            "last_published_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("canonical_id", "articles", "id")],
+    )
+    db.table("article_versions").create(
+        {
+            "id": int,
+            "article_id": str,
+            "title": str,
+            "author": str,
+            "published_at": str,
+            "text": str,
+            "fingerprint": str,
+            "fetched_at": str,
+            "replaced_at": str,
+        },
+        pk="id",
+        not_null={"article_id", "text"},
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("article_versions").create_index(["article_id"])

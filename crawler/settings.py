@@ -43,6 +43,8 @@ ITEM_PIPELINES = {
 
 # Related links ("Baca juga") of relevant articles are followed this many hops deep.
 PANTAU_RELATED_DEPTH = 2
+# `pantau crawl --refresh-days N`: refetch articles first seen in the last N days (0: none).
+PANTAU_REFRESH_DAYS = 0
 
 DB_PATH = "archive.db"
 TELNETCONSOLE_ENABLED = False

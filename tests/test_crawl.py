@@ -265,3 +265,31 @@ def test_single_page_view_is_preferred_to_paging(crawled):
             assert paragraph in row["text"]
     assert len(web.requests_for(article["path"] + "?page=all")) == 1
     assert web.requests_for(article["pages"][1]) == []  # page 2 was never needed
+
+
+def test_refresh_days_refetches_recent_articles_and_keeps_versions(tmp_path):
+    from tests.mockweb import FIXTURES, MockWeb, Reply, rss
+
+    html = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_bytes()
+    path = "/pantaunews/internasional/2023/09/18/kim-vladivostok"
+    web = MockWeb()
+    web.routes["/rss.xml"] = Reply(body=rss([("Kim", web.url(path))]))
+    web.routes[path] = Reply(body=html)
+    web.start()
+    try:
+        source = {"name": "pantaunews", "hosts": ["127.0.0.1"], "feeds": [web.url("/rss.xml")]}
+        config = write_config(tmp_path / "config", [source], [{"name": "semua"}])
+        db = tmp_path / "a.db"
+        args = ("crawl", "--config", str(config), "--db", str(db))
+        assert run_pantau(*args).returncode == 0
+        web.routes[path] = Reply(body=html.replace(b"pada Senin.</p>", b"pada Senin pagi.</p>"))
+        assert run_pantau(*args).returncode == 0  # no refresh: the known URL is not fetched
+        assert len(web.requests_for(path)) == 1
+        assert run_pantau(*args, "--refresh-days", "1").returncode == 0
+    finally:
+        web.stop()
+    assert len(web.requests_for(path)) == 2
+    [article] = rows(db, "select * from articles where is_seed = 0")
+    assert "pada Senin pagi." in article["text"]
+    [version] = rows(db, "select * from article_versions")
+    assert version["article_id"] == article["id"] and "pada Senin." in version["text"]

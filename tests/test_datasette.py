@@ -12,6 +12,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
+from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from crawler.db import save_article
 from crawler.runner import seed_archive
 from crawler.schema import open_db
@@ -28,20 +29,23 @@ def archive(tmp_path):
     seed_archive(load_config(ROOT / "config"), db_path)
     db = open_db(db_path)
     text = "Presiden Vladimir Putin menjamu Kim Jong-un di kosmodrom Vostochny, Rusia. " * 8
-    save_article(
-        db,
-        {
-            "url": "https://voi.id/berita/2/putin",
-            "title": "Putin jamu Kim",
-            "author": None,
-            "published_at": "2023-09-13T10:00:00+07:00",
-            "text": text,
-            "language": "id",
-        },
-        "voi",
-        [],
-        {TOPIC: 0.4},
-    )
+    putin = {
+        "url": "https://voi.id/berita/2/putin",
+        "title": "Putin jamu Kim",
+        "author": None,
+        "published_at": "2023-09-13T10:00:00+07:00",
+        "text": text,
+        "language": "id",
+    }
+    save_article(db, putin, "voi", [], {TOPIC: 0.4})
+    copy = {
+        **putin,
+        "url": "https://antaranews.com/berita/3/putin",
+        "title": "Putin sambut Kim",
+        "text": text + " Sumber: ANTARA.",
+        "published_at": "2023-09-13T12:00:00+07:00",
+    }
+    save_article(db, copy, "antaranews", [], {TOPIC: 0.4})
     db.close()
     return db_path
 
@@ -60,12 +64,13 @@ def test_every_canned_query_runs(archive, name):
         "search": "q=Vostochny",
         "coverage": f"topic={TOPIC}",
         "outlets_per_article": "article_id=x",
+        "versions": "article_id=x",
     }
     response = get(ds, f"/archive/{name}.json?_shape=array&{params.get(name, '')}")
     assert response.status_code == 200, response.text
     rows = response.json()
-    if name in ("search", "coverage", "seed_articles", "latest_runs"):
-        assert rows or name == "latest_runs"
+    if name in ("search", "coverage", "seed_articles", "syndicated"):
+        assert rows, name
 
 
 def test_full_text_search_finds_the_seed_and_the_article(archive):
@@ -73,7 +78,25 @@ def test_full_text_search_finds_the_seed_and_the_article(archive):
     rows = get(ds, "/archive/search.json?_shape=array&q=Vladivostok").json()
     assert any(row["is_seed"] == 1 for row in rows)
     rows = get(ds, "/archive/articles.json?_shape=array&_search=Vostochny").json()
-    assert [row["title"] for row in rows] == ["Putin jamu Kim"]
+    assert sorted(row["title"] for row in rows) == ["Putin jamu Kim", "Putin sambut Kim"]
+
+
+def test_an_article_page_shows_who_else_published_it(archive):
+    ds = Datasette(
+        [str(archive)],
+        metadata=METADATA,
+        plugins_dir=str(PLUGINS_DIR),
+        template_dir=str(TEMPLATES_DIR),
+    )
+    rows = get(ds, "/archive/articles.json?_shape=array&source=voi&is_seed=0").json()
+    page = get(ds, f"/archive/articles/{rows[0]['id']}")
+    assert page.status_code == 200
+    assert "Also published by" in page.text
+    assert "antaranews" in page.text and "Putin sambut Kim" in page.text
+    syndicated = get(ds, "/archive/syndicated.json?_shape=array").json()
+    assert syndicated[0]["size"] == 2 and syndicated[0]["canonical_outlet"] == "voi"
+    seed = get(ds, "/archive/articles.json?_shape=array&is_seed=1").json()[0]
+    assert "Also published by" not in get(ds, f"/archive/articles/{seed['id']}").text
 
 
 def test_pantau_serve_answers_over_http(tmp_path):

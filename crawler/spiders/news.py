@@ -8,7 +8,7 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import discovery, pagination
-from crawler.db import known_url_ids, record_url
+from crawler.db import known_url_ids, recent_article_urls, record_url
 from crawler.items import Page
 from crawler.relevance import topic_profile
 from crawler.schema import open_db
@@ -60,6 +60,13 @@ class NewsSpider(scrapy.Spider):
             yield self._entry(url, self.parse_listing)
         for url, kind in self.targets.template_urls(self.source):
             yield self._entry(url, self.parse_listing, kind)
+        refresh_days = self.settings.getint("PANTAU_REFRESH_DAYS")
+        for url in recent_article_urls(self.db, self.source.name, refresh_days):
+            self.crawler.stats.inc_value("pantau/refetched")
+            self.scheduled.add(url_id(url))
+            yield scrapy.Request(
+                url, callback=self.parse_article, errback=self.on_error, dont_filter=True
+            )
 
     def parse_feed(self, response: Response):
         links = discovery.feed_links(response.body)
