@@ -7,9 +7,10 @@ hashes go into `dedup_keys` (an index in the archive, so a scheduled run checks 
 article against the whole archive without building anything in memory): articles that
 share a key are candidates, and their sketches decide.
 
-Why this and not SimHash: bench/dedup measures both on the same labelled pairs; SimHash's
-Hamming distance cannot tell "a wire copy with two paragraphs added" from "another article
-on the same event" at any threshold that keeps precision, while containment can.
+Why this and not SimHash: bench/dedup measures both on the same labelled real pairs. At
+full precision MinHash finds 0.991 of the near-duplicates and SimHash 0.959 (Hamming <= 16;
+at 22 it starts merging other articles on the same event). And a bottom-k key is found by
+equality in an SQLite index, where a 16-bit Hamming radius would need a multi-probe index.
 """
 
 import re
