@@ -9,17 +9,27 @@
 """
 
 import json
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.dedup import COMMON_KEY, Sketch, is_near_duplicate, similarity, sketch
+from crawler.dedup import (
+    COMMON_KEY,
+    MIN_SHARED_KEYS,
+    Sketch,
+    is_near_duplicate,
+    similarity,
+    sketch,
+)
 
 VERSIONED_FIELDS = ("title", "author", "published_at", "text", "fingerprint", "fetched_at")
 
 
-def register_article(db: Database, article_id: str, text: str) -> list[tuple[str, float, float]]:
+def register_article(
+    db: Database, article_id: str, text: str | list[str]
+) -> list[tuple[str, float, float]]:
     """Index an article's sketch and put it in a cluster with its near-duplicates, if any.
 
     Returns the near-duplicates found: (article id, Jaccard, containment).
@@ -34,9 +44,11 @@ def register_article(db: Database, article_id: str, text: str) -> list[tuple[str
 
 def index_sketch(db: Database, article_id: str, new: Sketch) -> None:
     db.execute("delete from dedup_keys where article_id = ?", [article_id])
-    db.table("dedup_signatures").upsert(
-        {"article_id": article_id, "shingles": new.shingles, "signature": new.to_blob()},
-        pk="article_id",
+    db.execute(
+        "insert into dedup_signatures (article_id, shingles, signature) values (?, ?, ?) "
+        "on conflict (article_id) do update set shingles = excluded.shingles, "
+        "signature = excluded.signature",
+        [article_id, new.shingles, new.to_blob()],
     )
     db.conn.executemany(
         "insert or ignore into dedup_keys (key, article_id) values (?, ?)",
@@ -45,25 +57,29 @@ def index_sketch(db: Database, article_id: str, new: Sketch) -> None:
 
 
 def near_duplicates(db: Database, article_id: str, new: Sketch) -> list[tuple[str, float, float]]:
-    candidates: set[str] = set()
-    for key in new.keys():
-        ids = [
-            row[0]
-            for row in db.execute(
-                "select article_id from dedup_keys where key = ? limit ?", [key, COMMON_KEY]
-            )
-        ]
-        if len(ids) < COMMON_KEY:
-            candidates.update(ids)
-    candidates.discard(article_id)
+    keys = new.keys()
+    if not keys:
+        return []
+    # One statement: for each key, up to COMMON_KEY articles that share it.
+    per_key = (
+        f"select * from (select key, article_id from dedup_keys where key = ? limit {COMMON_KEY})"
+    )
+    rows = db.execute(" union all ".join([per_key] * len(keys)), keys).fetchall()
+    by_key: Counter[int] = Counter(key for key, _ in rows)
+    shared: Counter[str] = Counter(
+        other for key, other in rows if by_key[key] < COMMON_KEY and other != article_id
+    )
+    candidates = [other for other, count in shared.items() if count >= MIN_SHARED_KEYS]
+    if not candidates:
+        return []
+    placeholders = ",".join("?" * len(candidates))
     found = []
-    for other in sorted(candidates):
-        row = db.execute(
-            "select signature, shingles from dedup_signatures where article_id = ?", [other]
-        ).fetchone()
-        if row is None:
-            continue
-        jaccard, containment = similarity(new, Sketch.from_blob(row[0], row[1]))
+    for other, blob, shingles in db.execute(
+        "select article_id, signature, shingles from dedup_signatures "
+        f"where article_id in ({placeholders}) order by article_id",
+        candidates,
+    ):
+        jaccard, containment = similarity(new, Sketch.from_blob(blob, shingles))
         if is_near_duplicate(jaccard, containment):
             found.append((other, round(jaccard, 3), round(containment, 3)))
     return found

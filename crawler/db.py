@@ -9,23 +9,22 @@ import gzip
 import hashlib
 import json
 import re
-import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlite_utils import Database
 
 from crawler.clusters import register_article, save_version
+from crawler.dedup import normalized_words
 from crawler.sources import Config, Source, Topic
 from crawler.urls import normalize_url, url_id
 
 URL_STATUSES = ("article", "dropped", "error", "irrelevant")
 
 
-def text_fingerprint(text: str) -> str:
+def text_fingerprint(text: str | list[str]) -> str:
     """SHA-1 of the body with case, accents, punctuation and spacing folded away."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    words = re.findall(r"\w+", "".join(c for c in folded if not unicodedata.combining(c)))
+    words = normalized_words(text) if isinstance(text, str) else text
     return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
 
 
@@ -75,7 +74,8 @@ def save_article(
     if its text was edited), then through its text (an identical copy elsewhere), else it
     is derived from the text.
     """
-    fingerprint = text_fingerprint(article["text"])
+    words = normalized_words(article["text"])  # tokenised once for fingerprint and sketch
+    fingerprint = text_fingerprint(words)
     fetched_urls_normal = {normalize_url(u) for u in fetched_urls}
     urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *fetched_urls] if u))
     with db.atomic():
@@ -85,7 +85,7 @@ def save_article(
         row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": _now()}
         if by_url is None and by_text is None:
             db.table("articles").insert({**row, "source": source, "is_seed": 0})
-            register_article(db, key, article["text"])
+            register_article(db, key, words)
         elif article.get("url") in fetched_urls_normal and by_text in (None, key):
             # The canonical page itself, fetched again: the row holds its latest text and
             # article_versions the one it replaces. (An AMP or mobile variant only adds its
@@ -94,7 +94,7 @@ def save_article(
             if current["fingerprint"] != fingerprint:
                 save_version(db, current)
                 db.table("articles").update(key, row)
-                register_article(db, key, article["text"])
+                register_article(db, key, words)
             else:
                 db.table("articles").update(key, {"fetched_at": row["fetched_at"]})
         for topic, score in relevance.items():
@@ -143,18 +143,30 @@ def record_url(
 ) -> None:
     """Remember a URL; first_seen_at is kept, last_seen_at and status move on."""
     assert status in URL_STATUSES, status
-    record = {
-        "id": url_id(url),
-        "url": normalize_url(url),
-        "source": source,
-        "status": status,
-        "reason": reason,
-        "relevance": relevance,
-        "last_seen_at": _now(),
-    }
-    if article_id is not None:
-        record["article_id"] = article_id
-    db.table("urls").upsert(record, pk="id")
+    normal = normalize_url(url)
+    # One statement instead of sqlite-utils' upsert: this runs for every URL of every page,
+    # and `urls` has no FTS triggers to upset. first_seen_at keeps its first value.
+    db.execute(
+        """
+        insert into urls (id, url, source, status, reason, relevance, article_id, last_seen_at)
+        values (:id, :url, :source, :status, :reason, :relevance, :article_id, :now)
+        on conflict (id) do update set
+          url = excluded.url, source = excluded.source, status = excluded.status,
+          reason = excluded.reason, relevance = excluded.relevance,
+          article_id = coalesce(excluded.article_id, urls.article_id),
+          last_seen_at = excluded.last_seen_at
+        """,
+        {
+            "id": url_id(normal),
+            "url": normal,
+            "source": source,
+            "status": status,
+            "reason": reason,
+            "relevance": relevance,
+            "article_id": article_id,
+            "now": _now(),
+        },
+    )
 
 
 def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | None:

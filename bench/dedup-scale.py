@@ -1,0 +1,214 @@
+"""Insert-with-dedup throughput, per-article cost and memory as the archive grows to 1M.
+
+    python bench/dedup-scale.py [--sizes 10000,100000,1000000] [--db /tmp/scale.db]
+
+One archive is filled through the crawl's own write path (crawler.db.save_article: upsert,
+FTS triggers, near-duplicate index and clusters) and measured as it passes each size (and
+every 100,000 articles). The articles come from a word-level Markov chain trained on the
+real pages in ../shared/data/real (order 1, a quarter of its words swapped for words of
+wordfreq's Indonesian list, so unrelated articles share no long passages); 5% of them are
+planted near-duplicates of an earlier article (lead rewritten, a paragraph dropped or
+added) under another outlet. Printed per size: throughput over the segment, per-article
+cost over its last 2,000 inserts, peak RSS, the share of planted duplicates found in the
+same cluster as their original; and at the first size, a brute-force baseline that
+compares a new article with every stored sketch.
+"""
+
+import argparse
+import random
+import resource
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+from wordfreq import top_n_list, word_frequency
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler.db import save_article  # noqa: E402
+from crawler.dedup import Sketch, is_near_duplicate, similarity, sketch  # noqa: E402
+from crawler.extract import ExtractionError, extract_article  # noqa: E402
+from crawler.schema import open_db  # noqa: E402
+from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
+
+PLANTED_SHARE = 0.05
+BATCH = 5000
+STEADY = 2000
+OUTLETS = ["antaranews", "detik", "kompas", "tempo", "voi", "republika", "cnnindonesia"]
+
+
+class MarkovChain:
+    """Order-1 word chain; sampling is vectorised across a batch of articles."""
+
+    def __init__(self, texts: list[str]):
+        words = [w for text in texts for w in text.lower().split()]
+        self.vocab = sorted(set(words))
+        index = {w: i for i, w in enumerate(self.vocab)}
+        successors = defaultdict(list)
+        for a, b in zip(words, words[1:]):
+            successors[index[a]].append(index[b])
+        self.start = np.zeros(len(self.vocab) + 1, dtype=np.int64)
+        flat = []
+        for i in range(len(self.vocab)):
+            nexts = successors.get(i) or [index[words[0]]]
+            self.start[i] = len(flat)
+            flat.extend(nexts)
+        self.start[-1] = len(flat)
+        self.flat = np.array(flat, dtype=np.int64)
+
+        # 32 real pages know ~3,000 words; Indonesian news uses tens of thousands. A quarter
+        # of the words are drawn from wordfreq's Indonesian list (by frequency), so that
+        # unrelated articles share no more stock 4-grams than real ones do.
+        self.extra = top_n_list("id", 40000)
+        weights = np.array([word_frequency(w, "id") for w in self.extra])
+        self.extra_cumulative = np.cumsum(weights / weights.sum())
+
+    def batch(self, rng: np.random.Generator, count: int, length: int) -> np.ndarray:
+        words = np.empty((count, length), dtype=np.int64)
+        words[:, 0] = rng.integers(0, len(self.vocab), count)
+        for step in range(1, length):
+            current = words[:, step - 1] % len(self.vocab)
+            low, high = self.start[current], self.start[current + 1]
+            words[:, step] = self.flat[low + (rng.random(count) * (high - low)).astype(np.int64)]
+        swap = rng.random(words.shape) < 0.25
+        drawn = np.searchsorted(self.extra_cumulative, rng.random(int(swap.sum())))
+        words[swap] = len(self.vocab) + np.minimum(drawn, len(self.extra) - 1)
+        return words
+
+    def text(self, row: np.ndarray, rng: random.Random) -> str:
+        every = self.vocab + self.extra
+        tokens = [every[i] for i in row]
+        cuts = sorted(rng.sample(range(20, len(tokens) - 20), 6))
+        paragraphs = [tokens[a:b] for a, b in zip([0, *cuts], [*cuts, len(tokens)])]
+        return "\n".join(" ".join(p).capitalize() + "." for p in paragraphs)
+
+
+def edit(text: str, chain: MarkovChain, rng: random.Random, np_rng) -> str:
+    """A republished copy: lead rewritten, and a paragraph dropped or added."""
+    paragraphs = text.split("\n")
+    paragraphs[0] = chain.text(chain.batch(np_rng, 1, 60)[0], rng).split("\n")[0]
+    if rng.random() < 0.5:
+        del paragraphs[rng.randrange(1, len(paragraphs))]
+    else:
+        paragraphs.append("Sumber: ANTARA. " + paragraphs[1][:120])
+    return "\n".join(paragraphs)
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--db", default="/tmp/pantau-dedup-scale.db")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if not (REAL_DATA / "manifest.json").exists():
+        sys.exit(f"real pages not found at {REAL_DATA}")
+    texts = []
+    for row in real_articles():
+        try:
+            texts.append(
+                extract_article((REAL_DATA / row["file"]).read_bytes(), row["url"])["text"]
+            )
+        except ExtractionError:
+            pass
+    chain = MarkovChain(texts)
+    for suffix in ("", "-wal", "-shm"):
+        Path(args.db + suffix).unlink(missing_ok=True)
+    db = open_db(args.db)
+    rng, np_rng = random.Random(1), np.random.default_rng(1)
+    planted: list[tuple[str, str]] = []  # (original url, copy url)
+    recent: list[tuple[str, str]] = []  # (url, text) of recent originals to copy from
+    print(f"Markov chain: {len(chain.vocab)} words from {len(texts)} real pages; db {args.db}")
+    header = (
+        f"{'articles':>10}{'art/s':>9}{'ms/article':>12}{'peak RSS MB':>13}"
+        f"{'planted found':>15}{'clusters':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    inserted, started, costs = 0, time.perf_counter(), []
+    segment_start = inserted
+    for size in sizes:
+        while inserted < size:
+            if inserted and inserted % 100_000 == 0 and inserted not in sizes:
+                _row(db, inserted, segment_start, started, costs, planted, flush=True)
+            count = min(BATCH, size - inserted)
+            rows = chain.batch(np_rng, count, 320)
+            batch = []
+            for row in rows:
+                url = f"https://{rng.choice(OUTLETS)}.example/berita/{inserted + len(batch)}"
+                if recent and rng.random() < PLANTED_SHARE:
+                    original_url, original = rng.choice(recent)
+                    batch.append((url, edit(original, chain, rng, np_rng)))
+                    planted.append((original_url, url))
+                else:
+                    batch.append((url, chain.text(row, rng)))
+            for url, text in batch:
+                article = {
+                    "url": url,
+                    "title": text[:60],
+                    "author": None,
+                    "published_at": "2023-09-18",
+                    "text": text,
+                    "language": "id",
+                }
+                tick = time.perf_counter()
+                save_article(db, article, url.split("/")[2].split(".")[0], [url], {})
+                costs.append(time.perf_counter() - tick)
+                inserted += 1
+                if rng.random() < 0.02:
+                    recent = (recent + [(url, text)])[-500:]
+        _row(db, inserted, segment_start, started, costs, planted)
+        if size == sizes[0]:
+            baseline = _brute_force_ms(db, chain, rng, np_rng)
+        started, segment_start = time.perf_counter(), inserted
+    print(
+        f"\nbrute force at {sizes[0]}: {baseline:.3f} ms to compare one new article with every "
+        f"stored sketch; it grows with the archive (x{sizes[-1] // sizes[0]} at {sizes[-1]}), "
+        "the key index does not."
+    )
+
+
+def _row(db, inserted, segment_start, started, costs, planted, flush=False) -> None:
+    rate = (inserted - segment_start) / (time.perf_counter() - started)
+    per_article = 1000 * sum(costs[-STEADY:]) / len(costs[-STEADY:])
+    found = _planted_found(db, planted)
+    clusters = db.execute("select count(*) from clusters").fetchone()[0]
+    print(
+        f"{inserted:>10}{rate:>9.0f}{per_article:>12.3f}{rss_mb():>13.0f}"
+        f"{found:>15.3f}{clusters:>10}",
+        flush=True,
+    )
+
+
+def _planted_found(db, planted: list[tuple[str, str]]) -> float:
+    if not planted:
+        return 1.0
+    found = 0
+    for original, copy in planted:
+        a = db.execute("select cluster_id from articles where url = ?", [original]).fetchone()
+        b = db.execute("select cluster_id from articles where url = ?", [copy]).fetchone()
+        found += bool(a and b and a[0] is not None and a[0] == b[0])
+    return found / len(planted)
+
+
+def _brute_force_ms(db, chain, rng, np_rng, samples: int = 200) -> float:
+    stored = [
+        Sketch.from_blob(blob, n)
+        for blob, n in db.execute("select signature, shingles from dedup_signatures")
+    ]
+    probes = [sketch(chain.text(row, rng)) for row in chain.batch(np_rng, samples, 320)]
+    start = time.perf_counter()
+    hits = Counter()
+    for probe in probes:
+        for other in stored:
+            hits[is_near_duplicate(*similarity(probe, other))] += 1
+    return 1000 * (time.perf_counter() - start) / samples
+
+
+if __name__ == "__main__":
+    main()
