@@ -31,6 +31,7 @@ from crawler.db import save_article  # noqa: E402
 from crawler.dedup import Sketch, is_near_duplicate, similarity, sketch  # noqa: E402
 from crawler.extract import ExtractionError, extract_article  # noqa: E402
 from crawler.schema import open_db  # noqa: E402
+from crawler.urls import url_id  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
 
 PLANTED_SHARE = 0.05
@@ -189,9 +190,14 @@ def _planted_found(db, planted: list[tuple[str, str]]) -> float:
     if not planted:
         return 1.0
     found = 0
+    # Through urls (keyed by the URL's hash): articles.url has no index of its own.
+    cluster_of = (
+        "select articles.cluster_id from urls join articles on articles.id = urls.article_id "
+        "where urls.id = ?"
+    )
     for original, copy in planted:
-        a = db.execute("select cluster_id from articles where url = ?", [original]).fetchone()
-        b = db.execute("select cluster_id from articles where url = ?", [copy]).fetchone()
+        a = db.execute(cluster_of, [url_id(original)]).fetchone()
+        b = db.execute(cluster_of, [url_id(copy)]).fetchone()
         found += bool(a and b and a[0] is not None and a[0] == b[0])
     return found / len(planted)
 

@@ -46,7 +46,7 @@ class NewsSpider(scrapy.Spider):
         self.related_depth = 0  # set from settings in start()
         self.scheduled: set[str] = set()
         self.hosts = source.hosts or discovery.hosts_of(
-            source.feeds + source.sitemaps + source.listings
+            source.feeds + source.sitemaps + source.listings + source.tags + source.search
         )
 
     async def start(self):
