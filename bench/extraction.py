@@ -9,8 +9,8 @@ readability-lxml, all in the same run, plus Pantau's ratios to plain trafilatura
 
 The ground truth was written by other scrapers. Where it keeps what Pantau's rules remove
 (credit codes, "Sumber:" lines, comment counters), it is passed through the same cleanup
-before comparison (crawler/cleanup.py); titles drop the "In Picture:" rubric; times are
-compared to the minute, and day-only truths by day (see tests/test_extract.py).
+before comparison (crawler/cleanup.py); titles and dates are compared as tests/truth.py
+says.
 """
 
 import argparse
@@ -30,9 +30,7 @@ from readability import Document  # noqa: E402
 from crawler.cleanup import clean_body, is_furniture  # noqa: E402
 from crawler.extract import ExtractionError, extract_article  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
-
-DAY_ONLY_TRUTH = {"mcmetadata-wayback-kamrussamad-ppkm"}
-RUBRIC_PREFIXES = ("In Picture: ",)
+from tests.truth import date_right, expected_published, expected_title  # noqa: E402
 
 
 def pantau(html: bytes, url: str) -> dict:
@@ -77,14 +75,6 @@ def body_truth(truth: dict) -> str | None:
     return clean_body(body).text if body else None
 
 
-def date_right(found: str | None, truth: str, stem: str) -> bool:
-    if not found:
-        return False
-    if len(truth) == 10 or stem in DAY_ONLY_TRUTH:
-        return found[:10] == truth[:10]
-    return found[:16] == truth[:16] and found.endswith(truth[-6:])
-
-
 def evaluate(name: str, rows: list[dict], repeat: int) -> dict:
     extractor = EXTRACTORS[name]
     scores = Counter()
@@ -114,12 +104,9 @@ def evaluate(name: str, rows: list[dict], repeat: int) -> dict:
         counts["lines"] += len(lines)
         counts["leaks"] += sum(is_furniture(line) for line in lines)
         if truth.get("title"):
-            title = truth["title"]
-            for prefix in RUBRIC_PREFIXES:
-                title = title.removeprefix(prefix)
             counts["titles"] += 1
-            counts["titles_right"] += (found.get("title") or "").strip() == title
-        published = truth.get("published") or truth.get("published_date")
+            counts["titles_right"] += (found.get("title") or "").strip() == expected_title(truth)
+        published = expected_published(truth)
         if published:
             counts["dates"] += 1
             counts["dates_right"] += date_right(found.get("published_at"), published, stem)
