@@ -31,10 +31,10 @@ def test_a_host_that_does_not_resolve_is_not_asked_again():
     crawler = get_crawler(Spider, {"RETRY_TIMES": 0, "PANTAU_RETRY_BACKOFF_BASE": 0})
     crawler.spider = crawler._create_spider("t")
     middleware = BackoffRetryMiddleware.from_crawler(crawler)
-    first = Request("https://tidak-ada.example/rss")
+    first = Request("https://tidak-ada.example.com/rss")
     assert middleware.process_request(first) is None
     retry = asyncio.run(middleware.process_exception(first, CannotResolveHostError("no")))
     assert retry is None  # retries used up
     with pytest.raises(IgnoreRequest, match="DNS lookup failed earlier"):
-        middleware.process_request(Request("https://tidak-ada.example/tag/kim"))
-    assert middleware.process_request(Request("https://lain.example/")) is None
+        middleware.process_request(Request("https://tidak-ada.example.com/tag/kim"))
+    assert middleware.process_request(Request("https://lain.example.com/")) is None
