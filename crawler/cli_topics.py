@@ -5,7 +5,6 @@ from pathlib import Path
 
 import click
 
-from crawler import __version__
 from crawler.checks import check_sources
 from crawler.sources import ConfigError, load_config
 from crawler.targets import targets_for
@@ -92,7 +91,6 @@ def add(name, seed_url, seed_file, keywords, since, until, min_relevance, config
     if bool(seed_url) == bool(seed_file):
         raise click.UsageError("give exactly one of --seed-url and --seed-file")
     config = load(config_dir)
-    user_agent = f"Pantau/{__version__} (+{config.crawl.contact_url})"
     try:
         entry = add_topic(
             config_dir,
@@ -104,7 +102,7 @@ def add(name, seed_url, seed_file, keywords, since, until, min_relevance, config
             until,
             min_relevance,
             config.sources,
-            user_agent,
+            config.crawl.user_agent,
         )
     except (TopicError, ConfigError) as error:
         raise click.ClickException(str(error))
@@ -128,8 +126,7 @@ def check(config_dir):
         pantau sources check --config config
     """
     config = load(config_dir)
-    user_agent = f"Pantau/{__version__} (+{config.crawl.contact_url})"
-    results = check_sources(config.sources, targets_for(config.topics), user_agent)
+    results = check_sources(config.sources, targets_for(config.topics), config.crawl.user_agent)
     for source in config.sources:
         mine = [r for r in results if r.source == source.name]
         working = sum(r.ok for r in mine)

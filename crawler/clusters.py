@@ -10,7 +10,6 @@
 
 import json
 from collections import Counter
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlite_utils import Database
@@ -23,6 +22,7 @@ from crawler.dedup import (
     similarity,
     sketch,
 )
+from crawler.schema import utc_now
 
 VERSIONED_FIELDS = ("title", "author", "published_at", "text", "fingerprint", "fetched_at")
 
@@ -134,7 +134,7 @@ def refresh_cluster(db: Database, cluster_id: int) -> None:
             "outlets": json.dumps(outlets),
             "first_published_at": published[0] if published else None,
             "last_published_at": published[-1] if published else None,
-            "updated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "updated_at": utc_now(),
         },
     )
 
@@ -145,6 +145,6 @@ def save_version(db: Database, current: dict[str, Any]) -> None:
         {
             "article_id": current["id"],
             **{key: current.get(key) for key in VERSIONED_FIELDS},
-            "replaced_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "replaced_at": utc_now(),
         }
     )

@@ -9,13 +9,13 @@ import gzip
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 from sqlite_utils import Database
 
 from crawler.clusters import register_article, save_version
 from crawler.dedup import normalized_words
+from crawler.schema import utc_now
 from crawler.sources import Config, Source, Topic
 from crawler.urls import normalize_url, url_id
 
@@ -82,7 +82,7 @@ def save_article(
         by_url = _article_id_for_urls(db, urls)
         by_text = _article_id_for_fingerprint(db, fingerprint)
         key = by_url or by_text or article_id(fingerprint)
-        row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": _now()}
+        row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": utc_now()}
         if by_url is None and by_text is None:
             db.table("articles").insert({**row, "source": source, "is_seed": 0})
             register_article(db, key, words)
@@ -97,15 +97,19 @@ def save_article(
                 register_article(db, key, words)
             else:
                 db.table("articles").update(key, {"fetched_at": row["fetched_at"]})
-        for topic, score in relevance.items():
-            db.table("article_topics").upsert(
-                {"article_id": key, "topic": topic, "relevance": score}, pk=("article_id", "topic")
-            )
+        save_relevance(db, key, relevance)
         for url in urls:
             record_url(db, url, source, "article", article_id=key)
         for part, page in enumerate(pages or [], start=1):
             save_page(db, page, source, key, part)
     return "new" if by_url is None and by_text is None else "duplicate"
+
+
+def save_relevance(db: Database, key: str, relevance: dict[str, float]) -> None:
+    for topic, score in relevance.items():
+        db.table("article_topics").upsert(
+            {"article_id": key, "topic": topic, "relevance": score}, pk=("article_id", "topic")
+        )
 
 
 def save_page(
@@ -164,7 +168,7 @@ def record_url(
             "reason": reason,
             "relevance": relevance,
             "article_id": article_id,
-            "now": _now(),
+            "now": utc_now(),
         },
     )
 
@@ -196,10 +200,7 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
             },
             pk="id",
         )
-        for name, score in relevance.items():
-            db.table("article_topics").upsert(
-                {"article_id": key, "topic": name, "relevance": score}, pk=("article_id", "topic")
-            )
+        save_relevance(db, key, relevance)
         if existing is None:
             register_article(db, key, text)
     return key
@@ -207,7 +208,7 @@ def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | 
 
 def save_config(db: Database, config: Config) -> None:
     """Record what sources.yml and topics.yml said at this run."""
-    now = _now()
+    now = utc_now()
     with db.atomic():
         db.table("sources").delete_where()
         db.table("sources").insert_all(
@@ -231,7 +232,7 @@ def save_config(db: Database, config: Config) -> None:
 
 def start_run(db: Database) -> int:
     with db.atomic():
-        table = db.table("crawl_runs").insert({"started_at": _now(), "status": "running"})
+        table = db.table("crawl_runs").insert({"started_at": utc_now(), "status": "running"})
         return int(table.last_pk or 0)
 
 
@@ -247,7 +248,7 @@ def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]])
         db.table("crawl_runs").update(
             run_id,
             {
-                "finished_at": _now(),
+                "finished_at": utc_now(),
                 "status": status,
                 **totals,
                 "per_source": json.dumps(per_source, ensure_ascii=False, sort_keys=True),
@@ -279,7 +280,3 @@ def _article_id_for_urls(db: Database, urls: list[str]) -> str | None:
 def _article_id_for_fingerprint(db: Database, fingerprint: str) -> str | None:
     rows = list(db.execute("select id from articles where fingerprint = ?", [fingerprint]))
     return rows[0][0] if rows else None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -8,7 +8,6 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from crawler import __version__
 from crawler.db import finish_run, save_config, save_seed, start_run
 from crawler.relevance import score_topics, topic_profile
 from crawler.schema import open_db
@@ -41,9 +40,7 @@ def build_settings(config: Config, db_path: Path, overrides: dict[str, str]) -> 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(config.crawl.settings, priority="project")
-    settings.set(
-        "USER_AGENT", f"Pantau/{__version__} (+{config.crawl.contact_url})", priority="project"
-    )
+    settings.set("USER_AGENT", config.crawl.user_agent, priority="project")
     settings.set("DB_PATH", str(db_path), priority="cmdline")
     settings.setdict(overrides, priority="cmdline")
     return settings

@@ -4,6 +4,7 @@ Tables are created by numbered migrations (sqlite-utils Migrations), so an archi
 an older Pantau is brought up to date by `ensure_db_shape`, which every command runs.
 """
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,13 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+
+def utc_now() -> str:
+    """The same timestamp as NOW_SQL, from Python: ISO 8601, UTC, to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 FTS_CONFIG: dict[str, dict[str, Any]] = {
     "articles": {
         "columns": ["title", "text"],

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from crawler import __version__
 from crawler.urls import looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
@@ -81,6 +82,11 @@ class CrawlConfig:
 
     contact_url: str = DEFAULT_CONTACT_URL
     settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user_agent(self) -> str:
+        """Names the project and how to reach whoever runs it (crawls, checks, seed fetches)."""
+        return f"Pantau/{__version__} (+{self.contact_url})"
 
 
 @dataclass

@@ -1,7 +1,5 @@
 """NewsSpider: one per source in sources.yml, from feeds, sitemaps and listing pages to articles."""
 
-from datetime import datetime, timezone
-
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
@@ -11,7 +9,7 @@ from crawler import discovery, pagination
 from crawler.db import known_url_ids, recent_article_urls, record_url
 from crawler.items import Page
 from crawler.relevance import topic_profile
-from crawler.schema import open_db
+from crawler.schema import open_db, utc_now
 from crawler.sources import Source, Topic
 from crawler.targets import targets_for
 from crawler.urls import host_matches, normalize_url, url_id
@@ -28,7 +26,7 @@ def _fetched(response: Response) -> dict:
             for key, values in response.headers.items()
         },
         "body": response.body,
-        "fetched_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "fetched_at": utc_now(),
         "seen_urls": [*response.meta.get("redirect_urls", []), response.url],
     }
 
