@@ -222,6 +222,8 @@ def save_config(db: Database, config: Config) -> None:
                     "seed": str(topic.seed.relative_to(config.directory)) if topic.seed else None,
                     "keywords": json.dumps(topic.keywords, ensure_ascii=False),
                     "min_relevance": topic.min_relevance,
+                    "since": topic.since.isoformat() if topic.since else None,
+                    "until": topic.until.isoformat() if topic.until else None,
                     "updated_at": now,
                 }
                 for topic in config.topics
@@ -264,6 +266,8 @@ def _source_row(source: Source, now: str) -> dict[str, Any]:
         "feeds": json.dumps(source.feeds),
         "sitemaps": json.dumps(source.sitemaps),
         "listings": json.dumps(source.listings),
+        "tags": json.dumps(source.tags),
+        "search": json.dumps(source.search),
         "article_pattern": source.article_pattern,
         "updated_at": now,
     }

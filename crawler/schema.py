@@ -213,3 +213,12 @@ def m003_near_duplicates_and_versions(db: Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("article_versions").create_index(["article_id"])
+
+
+@migrations()
+def m004_templates_and_windows(db: Database) -> None:
+    # sources.yml gained tag/search templates and topics.yml a window after m001.
+    db.table("sources").add_column("tags", str)
+    db.table("sources").add_column("search", str)
+    db.table("topics").add_column("since", str)
+    db.table("topics").add_column("until", str)

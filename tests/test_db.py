@@ -117,3 +117,17 @@ def test_a_crash_mid_save_leaves_no_half_article(fresh_db, monkeypatch):
     assert fresh_db["articles"].count == 0
     assert fresh_db["article_topics"].count == 0
     assert list(fresh_db["articles"].search("Vladivostok")) == []
+
+
+def test_config_is_recorded_with_templates_and_window(fresh_db):
+    from crawler.db import save_config
+    from crawler.sources import load_config
+    from tests.conftest import ROOT
+
+    ensure_db_shape(fresh_db)
+    save_config(fresh_db, load_config(ROOT / "config"))
+    detik = fresh_db["sources"].get("detik")
+    assert detik["tags"] == '["https://www.detik.com/tag/{tag}"]'
+    assert "{query}" in detik["search"]
+    topic = fresh_db["topics"].get("kim-jong-un-russia-2023")
+    assert (topic["since"], topic["until"]) == ("2023-09-01", "2023-10-15")
