@@ -2,14 +2,16 @@
 
     python bench/dedup-scale.py [--sizes 10000,100000,1000000] [--db /tmp/scale.db]
 
-One archive is filled through the crawl's own write path (crawler.db.save_article: upsert,
-FTS triggers, near-duplicate index and clusters) and measured as it passes each size (and
+One archive is filled through the crawl's own write path (crawler.archive.ArchiveWriter with
+its default group commit, around crawler.db.save_article: upsert, FTS triggers,
+near-duplicate index and clusters) and measured as it passes each size (and
 every 100,000 articles). The articles come from a word-level Markov chain trained on the
 real pages in ../shared/data/real (order 1, a quarter of its words swapped for words of
 wordfreq's Indonesian list, so unrelated articles share no long passages); 5% of them are
 planted near-duplicates of an earlier article (lead rewritten, a paragraph dropped or
-added) under another outlet. Printed per size: throughput over the segment, per-article
-cost over its last 2,000 inserts, peak RSS, the share of planted duplicates found in the
+added) under another outlet. Printed per size: insert throughput over the segment (time
+in the writer, commits included; generating the text is not counted), per-article cost
+over its last 2,000 inserts, peak RSS, the share of planted duplicates found in the
 same cluster as their original; and at the first size, a brute-force baseline that
 compares a new article with every stored sketch.
 """
@@ -27,7 +29,8 @@ from wordfreq import top_n_list, word_frequency
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.db import save_article  # noqa: E402
+from crawler import settings  # noqa: E402
+from crawler.archive import ArchiveWriter  # noqa: E402
 from crawler.dedup import Sketch, is_near_duplicate, similarity, sketch  # noqa: E402
 from crawler.extract import ExtractionError, extract_article  # noqa: E402
 from crawler.schema import open_db  # noqa: E402
@@ -121,34 +124,28 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(args.db + suffix).unlink(missing_ok=True)
     db = open_db(args.db)
+    writer = ArchiveWriter(db, settings.PANTAU_COMMIT_ARTICLES, settings.PANTAU_COMMIT_SECONDS)
     rng, np_rng = random.Random(1), np.random.default_rng(1)
     planted: list[tuple[str, str]] = []  # (original url, copy url)
     recent: list[tuple[str, str]] = []  # (url, text) of recent originals to copy from
     print(f"Markov chain: {len(chain.vocab)} words from {len(texts)} real pages; db {args.db}")
     header = (
-        f"{'articles':>10}{'art/s':>9}{'ms/article':>12}{'peak RSS MB':>13}"
+        f"{'articles':>10}{'insert art/s':>14}{'ms/article':>12}{'peak RSS MB':>13}"
         f"{'planted found':>15}{'clusters':>10}"
     )
     print(header)
     print("-" * len(header))
-    inserted, started, costs = 0, time.perf_counter(), []
-    segment_start = inserted
+    costs: list[float] = []  # seconds in writer.save_article, per article
+    segment_start = 0
+    per_article_at = {}
     for size in sizes:
-        while inserted < size:
-            if inserted and inserted % 100_000 == 0 and inserted not in sizes:
-                _row(db, inserted, segment_start, started, costs, planted, flush=True)
-            count = min(BATCH, size - inserted)
-            rows = chain.batch(np_rng, count, 320)
-            batch = []
-            for row in rows:
-                url = f"https://{rng.choice(OUTLETS)}.example/berita/{inserted + len(batch)}"
-                if recent and rng.random() < PLANTED_SHARE:
-                    original_url, original = rng.choice(recent)
-                    batch.append((url, edit(original, chain, rng, np_rng)))
-                    planted.append((original_url, url))
-                else:
-                    batch.append((url, chain.text(row, rng)))
-            for url, text in batch:
+        while len(costs) < size:
+            if costs and len(costs) % 100_000 == 0 and len(costs) not in per_article_at:
+                per_article_at[len(costs)] = _row(writer, costs, segment_start, planted)
+                segment_start = len(costs)
+            for url, text in _articles(
+                chain, rng, np_rng, min(BATCH, size - len(costs)), len(costs), recent, planted
+            ):
                 article = {
                     "url": url,
                     "title": text[:60],
@@ -158,32 +155,51 @@ def main() -> None:
                     "language": "id",
                 }
                 tick = time.perf_counter()
-                save_article(db, article, url.split("/")[2].split(".")[0], [url], {})
+                writer.save_article(article, url.split("/")[2].split(".")[0], [url], {})
                 costs.append(time.perf_counter() - tick)
-                inserted += 1
                 if rng.random() < 0.02:
-                    recent = (recent + [(url, text)])[-500:]
-        _row(db, inserted, segment_start, started, costs, planted)
+                    recent[:] = (recent + [(url, text)])[-500:]
+        per_article_at[size] = _row(writer, costs, segment_start, planted)
+        segment_start = len(costs)
         if size == sizes[0]:
-            baseline = _brute_force_ms(db, chain, rng, np_rng)
-        started, segment_start = time.perf_counter(), inserted
+            brute_force = _brute_force_ms(db, chain, rng, np_rng)
+    writer.close()
+    first, last = sizes[0], sizes[-1]
+    growth = per_article_at[last] / per_article_at[first]
     print(
-        f"\nbrute force at {sizes[0]}: {baseline:.3f} ms to compare one new article with every "
-        f"stored sketch; it grows with the archive (x{sizes[-1] // sizes[0]} at {sizes[-1]}), "
-        "the key index does not."
+        f"\nper-article cost at {last} / at {first}: x{growth:.2f}"
+        f"\nbrute force at {first}: {brute_force:.3f} ms to compare one new article with every "
+        f"stored sketch, x{brute_force / per_article_at[first]:.0f} pantau's whole insert at "
+        f"{first}; it grows with the archive (x{last // first} at {last}), the key index does not."
     )
 
 
-def _row(db, inserted, segment_start, started, costs, planted, flush=False) -> None:
-    rate = (inserted - segment_start) / (time.perf_counter() - started)
+def _articles(chain, rng, np_rng, count, first_number, recent, planted):
+    """`count` generated (url, text); a PLANTED_SHARE of them copies of recent ones."""
+    batch = []
+    for row in chain.batch(np_rng, count, 320):
+        url = f"https://{rng.choice(OUTLETS)}.example/berita/{first_number + len(batch)}"
+        if recent and rng.random() < PLANTED_SHARE:
+            original_url, original = rng.choice(recent)
+            batch.append((url, edit(original, chain, rng, np_rng)))
+            planted.append((original_url, url))
+        else:
+            batch.append((url, chain.text(row, rng)))
+    return batch
+
+
+def _row(writer, costs, segment_start, planted) -> float:
+    """Print one line of the table; returns the steady per-article cost in ms."""
+    rate = (len(costs) - segment_start) / sum(costs[segment_start:])
     per_article = 1000 * sum(costs[-STEADY:]) / len(costs[-STEADY:])
-    found = _planted_found(db, planted)
-    clusters = db.execute("select count(*) from clusters").fetchone()[0]
+    found = _planted_found(writer.db, planted)
+    clusters = writer.db.execute("select count(*) from clusters").fetchone()[0]
     print(
-        f"{inserted:>10}{rate:>9.0f}{per_article:>12.3f}{rss_mb():>13.0f}"
+        f"{len(costs):>10}{rate:>14.0f}{per_article:>12.3f}{rss_mb():>13.0f}"
         f"{found:>15.3f}{clusters:>10}",
         flush=True,
     )
+    return per_article
 
 
 def _planted_found(db, planted: list[tuple[str, str]]) -> float:

@@ -9,7 +9,6 @@
 """
 
 import json
-from collections import Counter
 from typing import Any
 
 from sqlite_utils import Database
@@ -43,7 +42,17 @@ def register_article(
 
 
 def index_sketch(db: Database, article_id: str, new: Sketch) -> None:
-    db.execute("delete from dedup_keys where article_id = ?", [article_id])
+    previous = db.execute(
+        "select signature, shingles from dedup_signatures where article_id = ?", [article_id]
+    ).fetchone()
+    if previous:
+        # An edited article: its old keys go, found through its old sketch (an index on
+        # dedup_keys.article_id would cost every insert INDEXED more random writes). The
+        # whole sketch, in case an older Pantau indexed more of it.
+        db.conn.executemany(
+            "delete from dedup_keys where key = ? and article_id = ?",
+            [(int(key), article_id) for key in Sketch.from_blob(*previous).hashes],
+        )
     db.execute(
         "insert into dedup_signatures (article_id, shingles, signature) values (?, ?, ?) "
         "on conflict (article_id) do update set shingles = excluded.shingles, "
@@ -60,25 +69,23 @@ def near_duplicates(db: Database, article_id: str, new: Sketch) -> list[tuple[st
     keys = new.keys()
     if not keys:
         return []
-    # One statement: for each key, up to COMMON_KEY articles that share it.
+    # One statement: up to COMMON_KEY articles per key (a key shared by that many is a stock
+    # phrase, not evidence), the articles sharing MIN_SHARED_KEYS of the rest, their sketches.
     per_key = (
         f"select * from (select key, article_id from dedup_keys where key = ? limit {COMMON_KEY})"
     )
-    rows = db.execute(" union all ".join([per_key] * len(keys)), keys).fetchall()
-    by_key: Counter[int] = Counter(key for key, _ in rows)
-    shared: Counter[str] = Counter(
-        other for key, other in rows if by_key[key] < COMMON_KEY and other != article_id
-    )
-    candidates = [other for other, count in shared.items() if count >= MIN_SHARED_KEYS]
-    if not candidates:
-        return []
-    placeholders = ",".join("?" * len(candidates))
+    query = f"""
+        with hits as ({" union all ".join([per_key] * len(keys))}),
+        common as (select key from hits group by key having count(*) >= {COMMON_KEY}),
+        candidates as (
+          select article_id from hits where key not in common and article_id != ?
+          group by article_id having count(*) >= {MIN_SHARED_KEYS}
+        )
+        select article_id, signature, shingles from dedup_signatures
+        where article_id in candidates order by article_id
+    """
     found = []
-    for other, blob, shingles in db.execute(
-        "select article_id, signature, shingles from dedup_signatures "
-        f"where article_id in ({placeholders}) order by article_id",
-        candidates,
-    ):
+    for other, blob, shingles in db.execute(query, [*keys, article_id]):
         jaccard, containment = similarity(new, Sketch.from_blob(blob, shingles))
         if is_near_duplicate(jaccard, containment):
             found.append((other, round(jaccard, 3), round(containment, 3)))

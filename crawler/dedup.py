@@ -23,7 +23,10 @@ import numpy as np
 
 SHINGLE_WORDS = 4
 SKETCH = 64
-INDEXED = 12
+# Indexed keys per article: each is a random write into dedup_keys, the biggest cost of an
+# insert at a million articles. With 8, every near-duplicate pair of bench/dedup still
+# shares MIN_SHARED_KEYS of them (as with 12 and 16; with 4, 7 of 216 do not).
+INDEXED = 8
 # A key shared by this many articles is a stock phrase ("kata dia kepada wartawan"), not
 # evidence: it is skipped when looking for candidates.
 COMMON_KEY = 64

@@ -2,11 +2,11 @@
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from twisted.internet import task
 
-from crawler.db import record_url, save_article
+from crawler.archive import open_for_crawl, release_shared
 from crawler.extract import ExtractionError, extract_multipage
 from crawler.relevance import score_topics
-from crawler.schema import open_db
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -56,18 +56,22 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.db = open_db(self.crawler.settings["DB_PATH"])
+        self.archive = open_for_crawl(self.crawler.settings)
+        # A slow crawl still commits what it has every few seconds (see crawler/archive.py).
+        self.committer = task.LoopingCall(self.archive.commit_if_due)
+        self.committer.start(1.0, now=False)
 
     def close_spider(self):
-        self.db.close()
+        self.committer.stop()
+        release_shared(self.archive)
 
     def process_item(self, page):
         first = {
             key: getattr(page, key) for key in ("url", "status", "headers", "body", "fetched_at")
         }
         responses = [first, *page.continuations]
-        outcome = save_article(
-            self.db, page.article, page.source, page.seen_urls, page.relevance, responses
+        outcome = self.archive.save_article(
+            page.article, page.source, page.seen_urls, page.relevance, responses
         )
         self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
         return page
@@ -77,6 +81,6 @@ class ArchivePipeline:
         self.crawler.stats.inc_value(f"pantau/pages_{status}")
         best = max(item.relevance.values()) if item.relevance else None
         for url in dict.fromkeys(item.seen_urls):
-            record_url(
-                self.db, url, item.source, status, reason=str(exception)[:500], relevance=best
+            self.archive.record_url(
+                url, item.source, status, reason=str(exception)[:500], relevance=best
             )

@@ -182,7 +182,6 @@ def m003_near_duplicates_and_versions(db: Database) -> None:
         "create table dedup_keys (key integer not null, article_id text not null, "
         "primary key (key, article_id)) without rowid"
     )
-    db.execute("create index dedup_keys_article on dedup_keys (article_id)")
     db.table("clusters").create(
         {
             "id": int,
@@ -222,3 +221,10 @@ def m004_templates_and_windows(db: Database) -> None:
     db.table("sources").add_column("search", str)
     db.table("topics").add_column("since", str)
     db.table("topics").add_column("until", str)
+
+
+@migrations()
+def m005_lighter_dedup_index(db: Database) -> None:
+    # Archives made by earlier Pantau have it: old keys are now deleted through the old sketch
+    # (crawler/clusters.py), and this index cost every insert INDEXED random writes.
+    db.execute("drop index if exists dedup_keys_article")

@@ -6,10 +6,11 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import discovery, pagination
-from crawler.db import known_url_ids, recent_article_urls, record_url
+from crawler.archive import open_for_crawl, release_shared
+from crawler.db import known_url_ids, recent_article_urls
 from crawler.items import Page
 from crawler.relevance import topic_profile
-from crawler.schema import open_db, utc_now
+from crawler.schema import utc_now
 from crawler.sources import Source, Topic
 from crawler.targets import targets_for
 from crawler.urls import host_matches, normalize_url, url_id
@@ -48,7 +49,9 @@ class NewsSpider(scrapy.Spider):
         )
 
     async def start(self):
-        self.db = open_db(self.settings["DB_PATH"])
+        # The pipelines' connection: it sees the articles of the group not yet committed.
+        self.archive = open_for_crawl(self.settings)
+        self.db = self.archive.db
         self.related_depth = self.settings.getint("PANTAU_RELATED_DEPTH")
         for url in self.source.feeds:
             yield self._entry(url, self.parse_feed)
@@ -158,11 +161,11 @@ class NewsSpider(scrapy.Spider):
         if request.callback == self.parse_article:
             # After redirects, request.url is the last hop: remember the URL we were given too.
             for url in dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]):
-                record_url(self.db, url, self.source.name, "error", reason=reason[:500])
+                self.archive.record_url(url, self.source.name, "error", reason=reason[:500])
 
     def closed(self, reason):
-        if hasattr(self, "db"):
-            self.db.close()
+        if hasattr(self, "archive"):
+            release_shared(self.archive)
 
     def _entry(self, url: str, callback, kind: str = "entry") -> scrapy.Request:
         return scrapy.Request(

@@ -1,0 +1,104 @@
+"""The crawl's one connection to the archive, writing in group commits.
+
+A commit per article cost more than everything else an insert does: FTS5 writes a new
+index segment at every commit, and WAL writes every page the article touched again. So a
+crawl writes through one `ArchiveWriter` per process and archive (all its spiders and
+pipelines share it) and commits in groups: when a group holds `batch_articles` writes,
+when its first write is `batch_seconds` old, and when the crawl ends (the defaults,
+PANTAU_COMMIT_ARTICLES and PANTAU_COMMIT_SECONDS, are in crawler/settings.py).
+
+Each article is still all-or-nothing: it is written inside a savepoint, so a failure rolls
+back that article alone. A crash (or kill) rolls back the open group: its pages were never
+recorded in `urls`, so the next run fetches them again. Nothing is half-written; at most
+`batch_seconds` of fetching is repeated. One connection also means the spiders' writes
+(failed URLs) never wait for a lock held by another spider's open group.
+"""
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler import db as archive_db
+from crawler.schema import open_db
+
+
+class ArchiveWriter:
+    def __init__(self, db: Database, batch_articles: int, batch_seconds: float):
+        self.db = db
+        self.batch_articles = max(1, batch_articles)
+        self.batch_seconds = batch_seconds
+        self.pending = 0  # writes in the open group
+        self.opened_at = 0.0
+
+    def save_article(self, *args: Any, **kwargs: Any) -> str:
+        """`crawler.db.save_article` inside the open group; see there for the arguments."""
+        self._begin()
+        outcome = archive_db.save_article(self.db, *args, **kwargs)
+        self._written()
+        return outcome
+
+    def record_url(self, *args: Any, **kwargs: Any) -> None:
+        """`crawler.db.record_url` inside the open group."""
+        self._begin()
+        archive_db.record_url(self.db, *args, **kwargs)
+        self._written()
+
+    def commit_if_due(self) -> None:
+        """Commit an open group that is old enough (called on a timer during a crawl)."""
+        if self.pending and time.monotonic() - self.opened_at >= self.batch_seconds:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("COMMIT")
+        self.pending = 0
+
+    def close(self) -> None:
+        self.commit()
+        self.db.close()
+
+    def _begin(self) -> None:
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN")
+            self.opened_at = time.monotonic()
+
+    def _written(self) -> None:
+        self.pending += 1
+        if self.pending >= self.batch_articles:
+            self.commit()
+        else:
+            self.commit_if_due()
+
+
+_shared: dict[str, tuple[ArchiveWriter, int]] = {}
+
+
+def open_shared(path: Path | str, **options: Any) -> ArchiveWriter:
+    """The process's writer for the archive at `path`, opened by its first user."""
+    key = str(Path(path).resolve())
+    writer, users = _shared.get(key) or (ArchiveWriter(open_db(path), **options), 0)
+    _shared[key] = (writer, users + 1)
+    return writer
+
+
+def open_for_crawl(settings: Any) -> ArchiveWriter:
+    """The shared writer for a crawl's Scrapy settings (DB_PATH, PANTAU_COMMIT_*)."""
+    return open_shared(
+        settings["DB_PATH"],
+        batch_articles=settings.getint("PANTAU_COMMIT_ARTICLES"),
+        batch_seconds=settings.getfloat("PANTAU_COMMIT_SECONDS"),
+    )
+
+
+def release_shared(writer: ArchiveWriter) -> None:
+    """Done with a shared writer: the last user commits and closes it."""
+    for key, (shared, users) in list(_shared.items()):
+        if shared is writer:
+            if users > 1:
+                _shared[key] = (shared, users - 1)
+            else:
+                del _shared[key]
+                writer.close()
+            return
