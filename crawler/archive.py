@@ -7,11 +7,13 @@ pipelines share it) and commits in groups: when a group holds `batch_articles` w
 when its first write is `batch_seconds` old, and when the crawl ends (the defaults,
 PANTAU_COMMIT_ARTICLES and PANTAU_COMMIT_SECONDS, are in crawler/settings.py).
 
-Each article is still all-or-nothing: it is written inside a savepoint, so a failure rolls
-back that article alone. A crash (or kill) rolls back the open group: its pages were never
-recorded in `urls`, so the next run fetches them again. Nothing is half-written; at most
-`batch_seconds` of fetching is repeated. One connection also means the spiders' writes
-(failed URLs) never wait for a lock held by another spider's open group.
+The group's new articles are put in the full-text index when it commits, in one
+statement (crawler/fts.py says why). Each article is still all-or-nothing: it is written
+inside a savepoint, so a failure rolls back that article alone. A crash (or kill) rolls
+back the open group: its pages were never recorded in `urls`, so the next run fetches them
+again. Nothing is half-written; at most `batch_seconds` of fetching is repeated. One
+connection also means the spiders' writes (failed URLs) never wait for a lock held by
+another spider's open group.
 """
 
 import time
@@ -21,6 +23,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler import db as archive_db
+from crawler.fts import defer_indexing, index_deferred
 from crawler.schema import open_db
 
 
@@ -52,6 +55,7 @@ class ArchiveWriter:
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
+            index_deferred(self.db)
             self.db.conn.execute("COMMIT")
         self.pending = 0
 
@@ -62,6 +66,7 @@ class ArchiveWriter:
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
             self.db.conn.execute("BEGIN")
+            defer_indexing(self.db)
             self.opened_at = time.monotonic()
 
     def _written(self) -> None:

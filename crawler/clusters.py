@@ -9,12 +9,14 @@
 """
 
 import json
+from collections import Counter
 from typing import Any
 
 from sqlite_utils import Database
 
 from crawler.dedup import (
     COMMON_KEY,
+    INDEXED,
     MIN_SHARED_KEYS,
     Sketch,
     is_near_duplicate,
@@ -34,21 +36,66 @@ def register_article(
     Returns the near-duplicates found: (article id, Jaccard, containment).
     """
     new = sketch(text)
-    matches = near_duplicates(db, article_id, new)
-    index_sketch(db, article_id, new)
+    sharing = articles_sharing_keys(db, new.probe_keys())
+    matches = near_duplicates(db, article_id, new, sharing)
+    # Stock phrases are skipped by every lookup: index the smallest keys that are not.
+    useful = [key for key, others in sharing.items() if others is not None]
+    index_sketch(db, article_id, new, useful[:INDEXED])
     if matches:
         join_cluster(db, article_id, [other for other, _, _ in matches])
     return matches
 
 
-def index_sketch(db: Database, article_id: str, new: Sketch) -> None:
+def articles_sharing_keys(db: Database, keys: list[int]) -> dict[int, list[str] | None]:
+    """The articles indexed under each key, or None for a stock phrase (COMMON_KEY or more)."""
+    if not keys:
+        return {}
+    # One statement, at most COMMON_KEY rows per key.
+    per_key = (
+        f"select * from (select key, article_id from dedup_keys where key = ? limit {COMMON_KEY})"
+    )
+    query = (
+        f"select key, count(*), group_concat(article_id) from "
+        f"({' union all '.join([per_key] * len(keys))}) group by key"
+    )
+    found = {key: (count, ids) for key, count, ids in db.execute(query, keys)}
+    sharing: dict[int, list[str] | None] = {}
+    for key in keys:
+        count, ids = found.get(key, (0, ""))
+        sharing[key] = None if count >= COMMON_KEY else ids.split(",") if ids else []
+    return sharing
+
+
+def near_duplicates(
+    db: Database, article_id: str, new: Sketch, sharing: dict[int, list[str] | None]
+) -> list[tuple[str, float, float]]:
+    """Articles sharing MIN_SHARED_KEYS keys with the new one whose sketches say so."""
+    shared: Counter[str] = Counter(
+        other for others in sharing.values() if others for other in others if other != article_id
+    )
+    candidates = [other for other, count in shared.items() if count >= MIN_SHARED_KEYS]
+    if not candidates:
+        return []
+    placeholders = ",".join("?" * len(candidates))
+    found = []
+    for other, blob, shingles in db.execute(
+        "select article_id, signature, shingles from dedup_signatures "
+        f"where article_id in ({placeholders}) order by article_id",
+        candidates,
+    ):
+        jaccard, containment = similarity(new, Sketch.from_blob(blob, shingles))
+        if is_near_duplicate(jaccard, containment):
+            found.append((other, round(jaccard, 3), round(containment, 3)))
+    return found
+
+
+def index_sketch(db: Database, article_id: str, new: Sketch, keys: list[int]) -> None:
     previous = db.execute(
         "select signature, shingles from dedup_signatures where article_id = ?", [article_id]
     ).fetchone()
     if previous:
         # An edited article: its old keys go, found through its old sketch (an index on
-        # dedup_keys.article_id would cost every insert INDEXED more random writes). The
-        # whole sketch, in case an older Pantau indexed more of it.
+        # dedup_keys.article_id would cost every insert INDEXED more random writes).
         db.conn.executemany(
             "delete from dedup_keys where key = ? and article_id = ?",
             [(int(key), article_id) for key in Sketch.from_blob(*previous).hashes],
@@ -61,35 +108,8 @@ def index_sketch(db: Database, article_id: str, new: Sketch) -> None:
     )
     db.conn.executemany(
         "insert or ignore into dedup_keys (key, article_id) values (?, ?)",
-        [(key, article_id) for key in new.keys()],
+        [(key, article_id) for key in keys],
     )
-
-
-def near_duplicates(db: Database, article_id: str, new: Sketch) -> list[tuple[str, float, float]]:
-    keys = new.keys()
-    if not keys:
-        return []
-    # One statement: up to COMMON_KEY articles per key (a key shared by that many is a stock
-    # phrase, not evidence), the articles sharing MIN_SHARED_KEYS of the rest, their sketches.
-    per_key = (
-        f"select * from (select key, article_id from dedup_keys where key = ? limit {COMMON_KEY})"
-    )
-    query = f"""
-        with hits as ({" union all ".join([per_key] * len(keys))}),
-        common as (select key from hits group by key having count(*) >= {COMMON_KEY}),
-        candidates as (
-          select article_id from hits where key not in common and article_id != ?
-          group by article_id having count(*) >= {MIN_SHARED_KEYS}
-        )
-        select article_id, signature, shingles from dedup_signatures
-        where article_id in candidates order by article_id
-    """
-    found = []
-    for other, blob, shingles in db.execute(query, [*keys, article_id]):
-        jaccard, containment = similarity(new, Sketch.from_blob(blob, shingles))
-        if is_near_duplicate(jaccard, containment):
-            found.append((other, round(jaccard, 3), round(containment, 3)))
-    return found
 
 
 def join_cluster(db: Database, article_id: str, others: list[str]) -> int:

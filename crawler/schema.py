@@ -6,10 +6,11 @@ an older Pantau is brought up to date by `ensure_db_shape`, which every command 
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from crawler.fts import ensure_fts
 
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
@@ -19,13 +20,6 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-FTS_CONFIG: dict[str, dict[str, Any]] = {
-    "articles": {
-        "columns": ["title", "text"],
-        # unicode61 folds case and (with remove_diacritics) accents; porter is English-only.
-        "tokenize": "unicode61 remove_diacritics 2",
-    }
-}
 migrations = Migrations("crawler")
 
 
@@ -125,16 +119,7 @@ def open_db(path: Path | str) -> Database:
 def ensure_db_shape(db: Database) -> None:
     """Apply pending migrations and (re)create FTS and its triggers. Safe to repeat."""
     migrations.apply(db)
-    for table, fts in FTS_CONFIG.items():
-        if not db.table(table).detect_fts():
-            db.table(table).enable_fts(
-                fts["columns"], create_triggers=True, tokenize=fts["tokenize"]
-            )
-        elif not _has_fts_triggers(db, table):
-            # table.transform() drops the triggers, leaving a stale index: rebuild it.
-            db.table(table).enable_fts(
-                fts["columns"], create_triggers=True, tokenize=fts["tokenize"], replace=True
-            )
+    ensure_fts(db)
 
 
 @migrations()
@@ -161,11 +146,6 @@ def m002_people_credit_and_pages(db: Database) -> None:
         foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("pages").create_index(["article_id"])
-
-
-def _has_fts_triggers(db: Database, table: str) -> bool:
-    names = {t.name for t in db.table(table).triggers}
-    return {f"{table}_ai", f"{table}_ad", f"{table}_au"} <= names
 
 
 @migrations()
@@ -228,3 +208,10 @@ def m005_lighter_dedup_index(db: Database) -> None:
     # Archives made by earlier Pantau have it: old keys are now deleted through the old sketch
     # (crawler/clusters.py), and this index cost every insert INDEXED random writes.
     db.execute("drop index if exists dedup_keys_article")
+
+
+@migrations()
+def m006_fts_deferral(db: Database) -> None:
+    # Marks a group commit's transaction: its articles are indexed when it commits
+    # (crawler/fts.py). Never holds a committed row.
+    db.execute("create table fts_deferral (after_rowid integer not null)")

@@ -1,0 +1,171 @@
+"""Group commit: what another reader sees, what a failure or a kill loses, and nothing more."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from sqlite_utils import Database
+
+from crawler import db as archive_db
+from crawler.archive import ArchiveWriter, open_shared, release_shared
+from crawler.dedup import INDEXED
+from crawler.schema import open_db
+from tests.conftest import ROOT
+
+WORDS = "Kim Jong-un meninggalkan Vladivostok dengan kereta lapis baja menuju Pyongyang".split()
+
+
+def article(number: int) -> dict:
+    # Each text its own: a different word order per article, so no two are near-duplicates.
+    words = (f"{WORDS[(number + i) % len(WORDS)]}{number}x{i}" for i in range(80))
+    text = f"artikel{number} " + " ".join(words)
+    return {
+        "url": f"https://voi.id/berita/{number}/kim",
+        "title": f"Kim {number}",
+        "author": None,
+        "published_at": "2023-09-18",
+        "text": text,
+        "language": "id",
+    }
+
+
+def save(writer: ArchiveWriter, number: int) -> str:
+    page = article(number)
+    return writer.save_article(page, "voi", [page["url"]], {"kim": 0.5})
+
+
+def counts(path) -> dict[str, int]:
+    """What a second connection (Datasette, the next run) sees."""
+    reader = Database(path)
+    try:
+        return {
+            table: reader.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in ("articles", "urls", "article_topics", "dedup_signatures")
+        } | {"fts": len(list(reader["articles"].search("kim")))}
+    finally:
+        reader.close()
+
+
+def test_a_group_is_seen_by_others_when_it_is_full(tmp_path):
+    path = tmp_path / "archive.db"
+    writer = ArchiveWriter(open_db(path), batch_articles=3, batch_seconds=3600)
+    save(writer, 1)
+    save(writer, 2)
+    assert counts(path)["articles"] == 0
+    # The writer's own connection (the spiders' lookups) sees the open group.
+    assert writer.db.execute("select count(*) from articles").fetchone()[0] == 2
+    save(writer, 3)
+    assert counts(path) == {
+        "articles": 3,
+        "urls": 3,
+        "article_topics": 3,
+        "dedup_signatures": 3,
+        "fts": 3,
+    }
+    save(writer, 4)
+    writer.close()
+    assert counts(path)["articles"] == 4
+
+
+def test_a_group_is_committed_when_it_is_old_enough(tmp_path):
+    path = tmp_path / "archive.db"
+    writer = ArchiveWriter(open_db(path), batch_articles=1000, batch_seconds=0.05)
+    save(writer, 1)
+    writer.commit_if_due()
+    assert counts(path)["articles"] == 0
+    time.sleep(0.06)
+    writer.commit_if_due()
+    assert counts(path)["articles"] == 1
+    writer.close()
+
+
+def test_a_failed_article_is_rolled_back_alone(tmp_path, monkeypatch):
+    path = tmp_path / "archive.db"
+    writer = ArchiveWriter(open_db(path), batch_articles=1000, batch_seconds=3600)
+    save(writer, 1)
+    real_record_url = archive_db.record_url
+
+    def failing(db, url, *args, **kwargs):
+        if "/2/" in url:
+            raise RuntimeError("disk gone")
+        return real_record_url(db, url, *args, **kwargs)
+
+    # The article row, its FTS entry and its sketch are written before its URLs.
+    monkeypatch.setattr("crawler.db.record_url", failing)
+    with pytest.raises(RuntimeError):
+        save(writer, 2)
+    save(writer, 3)
+    writer.close()
+    assert counts(path) == {
+        "articles": 2,
+        "urls": 2,
+        "article_topics": 2,
+        "dedup_signatures": 2,
+        "fts": 2,
+    }
+    reader = Database(path)
+    assert [row["title"] for row in reader["articles"].search("Kim")] in (
+        ["Kim 1", "Kim 3"],
+        ["Kim 3", "Kim 1"],
+    )
+    assert reader.execute("select count(*) from dedup_keys").fetchone()[0] == 2 * INDEXED
+    reader.close()
+
+
+KILLED_MID_GROUP = """
+import os, sys
+sys.path.insert(0, {root!r})
+from crawler.archive import ArchiveWriter
+from crawler.schema import open_db
+from tests.test_archive import save
+writer = ArchiveWriter(open_db({path!r}), batch_articles=2, batch_seconds=3600)
+for number in (1, 2, 3):
+    save(writer, number)
+print("saved", flush=True)
+sys.stdin.read()  # killed here, with article 3 in the open group
+"""
+
+
+def test_a_kill_loses_only_the_open_group_and_never_half_an_article(tmp_path):
+    path = tmp_path / "archive.db"
+    script = textwrap.dedent(KILLED_MID_GROUP).format(root=str(ROOT), path=str(path))
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as child:
+        try:
+            assert child.stdout.readline().strip() == "saved"
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+    assert counts(path) == {
+        "articles": 2,
+        "urls": 2,
+        "article_topics": 2,
+        "dedup_signatures": 2,
+        "fts": 2,
+    }
+    reader = Database(path)
+    assert reader.execute("pragma integrity_check").fetchone()[0] == "ok"
+    # The lost article's URL was never recorded: the next run fetches it again.
+    urls = {row["url"] for row in reader["urls"].rows}
+    reader.close()
+    assert article(3)["url"] not in urls and article(2)["url"] in urls
+
+
+def test_one_shared_writer_per_archive_closed_by_its_last_user(tmp_path):
+    path = tmp_path / "archive.db"
+    first = open_shared(path, batch_articles=10, batch_seconds=3600)
+    second = open_shared(str(path), batch_articles=10, batch_seconds=3600)
+    assert first is second
+    save(first, 1)
+    release_shared(first)
+    assert counts(path)["articles"] == 0  # still open for the other user
+    release_shared(second)
+    assert counts(path)["articles"] == 1
+    third = open_shared(path, batch_articles=10, batch_seconds=3600)
+    assert third is not first
+    release_shared(third)
