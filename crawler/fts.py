@@ -14,6 +14,9 @@ both measured by bench/dedup-scale.py:
   writer (Datasette, sqlite-utils, `pantau reextract`) is indexed at once, as before.
 - The update trigger fires on title and text only: a new cluster_id or fetched_at does not
   reindex the article.
+
+And FTS5 merges its segments less eagerly (`automerge` 16, not 4): at 300k articles this
+took a quarter off the cost of a commit, while a search reads a few more segments.
 """
 
 from sqlite_utils import Database
@@ -21,6 +24,7 @@ from sqlite_utils import Database
 TABLE = "articles"
 COLUMNS = ["title", "text"]
 TOKENIZE = "unicode61 remove_diacritics 2"
+AUTOMERGE = 16
 FTS = f"{TABLE}_fts"
 MARK = "fts_deferral"
 
@@ -51,12 +55,18 @@ def ensure_fts(db: Database) -> None:
     elif not set(TRIGGERS) <= set(names):
         # table.transform() drops the triggers, leaving a stale index: rebuild it.
         db.execute(f"insert into [{FTS}] ([{FTS}]) values ('rebuild')")
-    elif all(MARK in names[name] for name in TRIGGERS):
+    elif all(MARK in names[name] for name in TRIGGERS) and _automerge(db) == AUTOMERGE:
         return
     with db.atomic():
+        db.execute(f"insert into [{FTS}] ([{FTS}], rank) values ('automerge', ?)", [AUTOMERGE])
         for name, body in TRIGGERS.items():
             db.execute(f"drop trigger if exists [{name}]")
             db.execute(f"create trigger [{name}] {body}")
+
+
+def _automerge(db: Database) -> int | None:
+    row = db.execute(f"select v from [{FTS}_config] where k = 'automerge'").fetchone()
+    return row[0] if row else None
 
 
 def defer_indexing(db: Database) -> None:

@@ -7,7 +7,7 @@ from sqlite_utils import Database
 
 from crawler.archive import ArchiveWriter
 from crawler.db import save_article
-from crawler.fts import COLUMNS, TOKENIZE, TRIGGERS
+from crawler.fts import AUTOMERGE, COLUMNS, TOKENIZE, TRIGGERS
 from crawler.schema import ensure_db_shape, open_db
 from tests.test_archive import article
 
@@ -101,6 +101,9 @@ def test_an_older_archive_gets_the_current_triggers(tmp_path, damage):
         db.execute("update articles set text = 'teks lain sama sekali'")  # index now stale
     ensure_db_shape(db)
     assert all("fts_deferral" in trigger.sql for trigger in db["articles"].triggers)
+    assert db.execute("select v from articles_fts_config where k = 'automerge'").fetchone() == (
+        AUTOMERGE,
+    )
     assert index_matches_articles(db)
     save_article(db, article(2), "voi", [], {})
     assert "Kim 2" in found(db, "kim")
