@@ -1,7 +1,7 @@
 """The `pantau` command: thin click shells over the library modules."""
 
 import json
-import subprocess
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from crawler.extract import ExtractionError, extract_article
 from crawler.reextract import reextract as reextract_pages
 from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
-from crawler.schema import ensure_db_shape, open_db
+from crawler.schema import open_db
 from crawler.warc import write_warc
 
 
@@ -103,12 +103,14 @@ def serve(config_dir, db_path, host, port):
         raise click.ClickException(f"{metadata}: (file): file not found")
     if not db_path.exists():
         seed_archive(config, db_path)
-    ensure_db_shape(open_db(db_path))
+    open_db(db_path).close()  # brings an older archive up to date
     command = [sys.executable, "-m", "datasette", "serve", str(db_path), "-m", str(metadata)]
     command += ["--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
     command += ["--host", host, "--port", str(port), "--setting", "default_page_size", "50"]
     click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}")
-    sys.exit(subprocess.call(command))
+    sys.stdout.flush()
+    # Become Datasette (no child process): a signal to `pantau serve` reaches the server.
+    os.execv(sys.executable, command)
 
 
 @cli.command()
