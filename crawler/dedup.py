@@ -30,7 +30,7 @@ INDEXED = 8
 # Keys looked up for a new article: its PROBED smallest hashes. Those that are stock phrases
 # (below) are skipped, and the INDEXED smallest of the rest are indexed. (As the archive
 # grows more keys become stock phrases; looking further keeps INDEXED useful ones.)
-PROBED = 16
+PROBED = 12
 # A key shared by this many articles is a stock phrase ("kata dia kepada wartawan"), not
 # evidence: it is skipped when looking for candidates.
 COMMON_KEY = 64
