@@ -12,8 +12,9 @@ planted near-duplicates of an earlier article (lead rewritten, a paragraph dropp
 added) under another outlet. Printed per size: insert throughput over the segment (time
 in the writer, commits included; generating the text is not counted), per-article cost
 over its last 2,000 inserts, peak RSS, the share of planted duplicates found in the
-same cluster as their original; and at the first size, a brute-force baseline that
-compares a new article with every stored sketch.
+same cluster as their original; at the first size, a brute-force baseline that
+compares a new article with every stored sketch; and at the end, how long a ranked
+full-text search takes in the full archive.
 """
 
 import argparse
@@ -164,6 +165,7 @@ def main() -> None:
         if size == sizes[0]:
             brute_force = _brute_force_ms(db, chain, rng, np_rng)
     writer.close()
+    search_ms = search_latency_ms(args.db, chain)
     first, last = sizes[0], sizes[-1]
     growth = per_article_at[last] / per_article_at[first]
     print(
@@ -171,7 +173,27 @@ def main() -> None:
         f"\nbrute force at {first}: {brute_force:.3f} ms to compare one new article with every "
         f"stored sketch, x{brute_force / per_article_at[first]:.0f} pantau's whole insert at "
         f"{first}; it grows with the archive (x{last // first} at {last}), the key index does not."
+        f"\nfull-text search at {last}: median {search_ms:.1f} ms per query (first 50 by rank)"
     )
+
+
+def search_latency_ms(path: str, chain: "MarkovChain", queries: int = 40) -> float:
+    """Median time of a ranked full-text search, as Datasette's search box runs it."""
+    db = open_db(path)
+    words = [w for w in chain.vocab if w.isalpha() and len(w) > 4][
+        :: max(1, len(chain.vocab) // 400)
+    ]
+    timings = []
+    for word in random.Random(2).sample(words, min(queries, len(words))):
+        start = time.perf_counter()
+        db.execute(
+            "select articles.id from articles join articles_fts on articles.rowid = "
+            "articles_fts.rowid where articles_fts match ? order by rank limit 50",
+            [f'"{word}"'],
+        ).fetchall()
+        timings.append(1000 * (time.perf_counter() - start))
+    db.close()
+    return sorted(timings)[len(timings) // 2]
 
 
 def _articles(chain, rng, np_rng, count, first_number, recent, planted):

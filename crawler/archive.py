@@ -65,7 +65,10 @@ class ArchiveWriter:
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
-            self.db.conn.execute("BEGIN")
+            # IMMEDIATE: take the write lock now. A deferred transaction that reads first
+            # fails at once (not after the busy timeout) if another process committed
+            # in between, e.g. a second `pantau crawl` started by cron.
+            self.db.conn.execute("BEGIN IMMEDIATE")
             defer_indexing(self.db)
             self.opened_at = time.monotonic()
 

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -169,3 +170,29 @@ def test_one_shared_writer_per_archive_closed_by_its_last_user(tmp_path):
     third = open_shared(path, batch_articles=10, batch_seconds=3600)
     assert third is not first
     release_shared(third)
+
+
+def test_a_second_writer_waits_for_the_first_group(tmp_path):
+    """Two crawls on one archive (cron overlapping): the second waits, neither fails."""
+    path = tmp_path / "archive.db"
+    first = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    save(first, 1)  # holds the write lock until its group commits
+    outcome: list[object] = []
+
+    def second_crawl():
+        try:
+            second = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+            save(second, 2)
+            second.close()
+            outcome.append("saved")
+        except Exception as error:  # reported by the assertion below
+            outcome.append(error)
+
+    thread = threading.Thread(target=second_crawl)
+    thread.start()
+    time.sleep(0.3)
+    assert outcome == []  # still waiting for the lock
+    first.close()
+    thread.join(timeout=30)
+    assert outcome == ["saved"]
+    assert counts(path)["articles"] == 2
