@@ -81,7 +81,7 @@ def test_a_rolled_back_group_leaves_no_mark_and_no_index(tmp_path):
     writer = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
     writer.save_article(article(1), "voi", [], {})
     writer.db.conn.execute("ROLLBACK")  # what a crash amounts to
-    writer.db.close()
+    writer.close()
     db = open_db(path)
     assert db.execute("select count(*) from fts_deferral").fetchone()[0] == 0
     save_article(db, article(2), "voi", [], {})
