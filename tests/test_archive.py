@@ -196,3 +196,26 @@ def test_a_second_writer_waits_for_the_first_group(tmp_path):
     thread.join(timeout=30)
     assert outcome == ["saved"]
     assert counts(path)["articles"] == 2
+
+
+def wal_size_after_groups(path, groups: int, checkpointer_running: bool) -> int:
+    writer = ArchiveWriter(open_db(path), batch_articles=20, batch_seconds=3600)
+    if not checkpointer_running:
+        writer.checkpointer.stop()
+    largest = 0
+    for group in range(groups):
+        for number in range(group * 20, group * 20 + 20):
+            save(writer, number)  # the 20th commits the group
+        time.sleep(0.05)  # the checkpointer's turn
+        largest = max(largest, os.path.getsize(f"{path}-wal"))
+    writer.close()
+    return largest
+
+
+def test_the_checkpointer_keeps_the_wal_from_growing(tmp_path):
+    # Commits no longer copy the WAL into the archive themselves (crawler/archive.py).
+    without = wal_size_after_groups(tmp_path / "without.db", 15, checkpointer_running=False)
+    with_thread = wal_size_after_groups(tmp_path / "with.db", 15, checkpointer_running=True)
+    assert with_thread * 4 < without
+    assert not os.path.exists(tmp_path / "with.db-wal")  # closed: all copied, WAL removed
+    assert counts(tmp_path / "with.db")["articles"] == 300
