@@ -24,9 +24,9 @@ import numpy as np
 SHINGLE_WORDS = 4
 SKETCH = 64
 # Indexed keys per article: each is a random write into dedup_keys, the biggest cost of an
-# insert at a million articles. With 8, every near-duplicate pair of bench/dedup still
-# shares MIN_SHARED_KEYS of them (as with 12 and 16; with 4, 7 of 216 do not).
-INDEXED = 8
+# insert at a million articles. With 6, 215 of the 216 near-duplicate pairs of bench/dedup
+# still share MIN_SHARED_KEYS of them (216 with 8 or more; 209 with 4).
+INDEXED = 6
 # Keys looked up for a new article: its PROBED smallest hashes. Those that are stock phrases
 # (below) are skipped, and the INDEXED smallest of the rest are indexed. (As the archive
 # grows more keys become stock phrases; looking further keeps INDEXED useful ones.)

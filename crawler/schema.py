@@ -111,7 +111,8 @@ def open_db(path: Path | str) -> Database:
     # and spares an fsync per article.
     db.execute("pragma synchronous = normal")
     # The near-duplicate index is read at random on every insert: keep more of it in memory.
-    db.execute("pragma cache_size = -131072")  # 128 MiB
+    # 256 MiB: also holds a whole group's changed pages until it commits (crawler/archive.py).
+    db.execute("pragma cache_size = -262144")
     ensure_db_shape(db)
     return db
 

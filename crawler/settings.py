@@ -48,7 +48,7 @@ PANTAU_REFRESH_DAYS = 0
 
 DB_PATH = "archive.db"
 # Group commit (crawler/archive.py): a commit per this many writes, or this many seconds.
-PANTAU_COMMIT_ARTICLES = 1000
+PANTAU_COMMIT_ARTICLES = 2000
 PANTAU_COMMIT_SECONDS = 2.0
 TELNETCONSOLE_ENABLED = False
 # One line per source comes from `pantau crawl` itself; -s LOG_LEVEL=INFO shows the rest.
