@@ -108,7 +108,9 @@ class ArchiveWriter:
         self.pending = 0
 
     def checkpoint(self) -> None:
-        """Copy the whole WAL into the archive now (what the checkpointer does in the back)."""
+        """Commit the open group and copy the whole WAL into the archive now (what the
+        checkpointer does in the back)."""
+        self.commit()
         self.db.execute("pragma wal_checkpoint(passive)")
 
     def close(self) -> None:

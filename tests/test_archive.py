@@ -219,3 +219,12 @@ def test_the_checkpointer_keeps_the_wal_from_growing(tmp_path):
     assert with_thread * 4 < without
     assert not os.path.exists(tmp_path / "with.db-wal")  # closed: all copied, WAL removed
     assert counts(tmp_path / "with.db")["articles"] == 300
+
+
+def test_checkpoint_commits_the_open_group_first(tmp_path):
+    path = tmp_path / "archive.db"
+    writer = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    save(writer, 1)
+    writer.checkpoint()
+    assert counts(path)["articles"] == 1
+    writer.close()
