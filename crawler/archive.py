@@ -28,8 +28,13 @@ from crawler import db as archive_db
 from crawler.fts import defer_indexing, index_deferred
 from crawler.schema import open_db
 
-# If the checkpointer falls behind, the writer copies the WAL itself past this many pages.
-WAL_LIMIT_PAGES = 100_000
+# Past this many frames in the WAL, the writer waits between two groups for the
+# checkpointer to copy it all, so that its next group starts the WAL again from the top
+# (SQLite restarts it only when a writer begins after a complete copy; a writer that never
+# waits would grow it forever). About three groups at a million articles.
+WAL_RESET_FRAMES = 65_536
+# A safety net only: should the thread die, the writer copies the WAL itself past this.
+WAL_LIMIT_PAGES = 262_144
 
 
 class Checkpointer(threading.Thread):
@@ -45,6 +50,11 @@ class Checkpointer(threading.Thread):
         self.path = path
         self.every_seconds = every_seconds
         self.wake = threading.Event()
+        self.finished_one = threading.Event()
+        self.lock = threading.Lock()
+        self.requested = 0  # catch_up() calls so far
+        self.completed = 0  # the latest of them answered by a complete copy
+        self.wal_frames = 0  # at the last checkpoint
         self.stopping = False
 
     def run(self) -> None:
@@ -56,11 +66,35 @@ class Checkpointer(threading.Thread):
             while not self.stopping:
                 self.wake.wait(self.every_seconds)
                 self.wake.clear()
-                connection.execute("pragma wal_checkpoint(passive)")
+                with self.lock:
+                    request = self.requested
+                busy, frames, copied = connection.execute(
+                    "pragma wal_checkpoint(passive)"
+                ).fetchone()
+                with self.lock:
+                    self.wal_frames = frames
+                    if not busy and frames == copied:
+                        self.completed = max(self.completed, request)
+                self.finished_one.set()
         except sqlite3.Error:
             pass  # the archive went away under us; the writer's close checkpoints anyway
         finally:
             connection.close()
+            self.finished_one.set()
+
+    def catch_up(self, timeout: float = 120.0) -> None:
+        """Wait (the writer being between groups) until the whole WAL is copied."""
+        with self.lock:
+            self.requested += 1
+            wanted = self.requested
+        deadline = time.monotonic() + timeout
+        while self.is_alive() and time.monotonic() < deadline:
+            with self.lock:
+                if self.completed >= wanted:
+                    return
+            self.finished_one.clear()
+            self.wake.set()
+            self.finished_one.wait(0.1)
 
     def stop(self) -> None:
         self.stopping = True
@@ -111,7 +145,10 @@ class ArchiveWriter:
         """Commit the open group and copy the whole WAL into the archive now (what the
         checkpointer does in the back)."""
         self.commit()
-        self.db.execute("pragma wal_checkpoint(passive)")
+        if self.checkpointer:
+            self.checkpointer.catch_up()
+        else:
+            self.db.execute("pragma wal_checkpoint(passive)")
 
     def close(self) -> None:
         self.commit()
@@ -121,6 +158,8 @@ class ArchiveWriter:
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
+            if self.checkpointer and self.checkpointer.wal_frames > WAL_RESET_FRAMES:
+                self.checkpointer.catch_up()
             # IMMEDIATE: take the write lock now. A deferred transaction that reads first
             # fails at once (not after the busy timeout) if another process committed
             # in between, e.g. a second `pantau crawl` started by cron.
