@@ -51,6 +51,11 @@ def counts(path) -> dict[str, int]:
         reader.close()
 
 
+def whole_articles(count: int) -> dict[str, int]:
+    """What `counts` shows when `count` articles are stored with everything they need."""
+    return dict.fromkeys(("articles", "urls", "article_topics", "dedup_signatures", "fts"), count)
+
+
 def test_a_group_is_seen_by_others_when_it_is_full(tmp_path):
     path = tmp_path / "archive.db"
     writer = ArchiveWriter(open_db(path), batch_articles=3, batch_seconds=3600)
@@ -60,13 +65,7 @@ def test_a_group_is_seen_by_others_when_it_is_full(tmp_path):
     # The writer's own connection (the spiders' lookups) sees the open group.
     assert writer.db.execute("select count(*) from articles").fetchone()[0] == 2
     save(writer, 3)
-    assert counts(path) == {
-        "articles": 3,
-        "urls": 3,
-        "article_topics": 3,
-        "dedup_signatures": 3,
-        "fts": 3,
-    }
+    assert counts(path) == whole_articles(3)
     save(writer, 4)
     writer.close()
     assert counts(path)["articles"] == 4
@@ -101,13 +100,7 @@ def test_a_failed_article_is_rolled_back_alone(tmp_path, monkeypatch):
         save(writer, 2)
     save(writer, 3)
     writer.close()
-    assert counts(path) == {
-        "articles": 2,
-        "urls": 2,
-        "article_topics": 2,
-        "dedup_signatures": 2,
-        "fts": 2,
-    }
+    assert counts(path) == whole_articles(2)
     reader = Database(path)
     assert [row["title"] for row in reader["articles"].search("Kim")] in (
         ["Kim 1", "Kim 3"],
@@ -142,13 +135,7 @@ def test_a_kill_loses_only_the_open_group_and_never_half_an_article(tmp_path):
         finally:
             os.kill(child.pid, signal.SIGKILL)
             child.wait(timeout=30)
-    assert counts(path) == {
-        "articles": 2,
-        "urls": 2,
-        "article_topics": 2,
-        "dedup_signatures": 2,
-        "fts": 2,
-    }
+    assert counts(path) == whole_articles(2)
     reader = Database(path)
     assert reader.execute("pragma integrity_check").fetchone()[0] == "ok"
     # The lost article's URL was never recorded: the next run fetches it again.
