@@ -34,6 +34,11 @@ def article(number: int) -> dict:
     }
 
 
+def writer_at(path, batch_articles: int = 100, batch_seconds: float = 3600) -> ArchiveWriter:
+    """A writer whose groups commit by size only, unless a test says otherwise."""
+    return ArchiveWriter(open_db(path), batch_articles, batch_seconds)
+
+
 def save(writer: ArchiveWriter, number: int) -> str:
     page = article(number)
     return writer.save_article(page, "voi", [page["url"]], {"kim": 0.5})
@@ -58,7 +63,7 @@ def whole_articles(count: int) -> dict[str, int]:
 
 def test_a_group_is_seen_by_others_when_it_is_full(tmp_path):
     path = tmp_path / "archive.db"
-    writer = ArchiveWriter(open_db(path), batch_articles=3, batch_seconds=3600)
+    writer = writer_at(path, batch_articles=3)
     save(writer, 1)
     save(writer, 2)
     assert counts(path)["articles"] == 0
@@ -73,7 +78,7 @@ def test_a_group_is_seen_by_others_when_it_is_full(tmp_path):
 
 def test_a_group_is_committed_when_it_is_old_enough(tmp_path):
     path = tmp_path / "archive.db"
-    writer = ArchiveWriter(open_db(path), batch_articles=1000, batch_seconds=0.05)
+    writer = writer_at(path, batch_articles=1000, batch_seconds=0.05)
     save(writer, 1)
     writer.commit_if_due()
     assert counts(path)["articles"] == 0
@@ -85,7 +90,7 @@ def test_a_group_is_committed_when_it_is_old_enough(tmp_path):
 
 def test_a_failed_article_is_rolled_back_alone(tmp_path, monkeypatch):
     path = tmp_path / "archive.db"
-    writer = ArchiveWriter(open_db(path), batch_articles=1000, batch_seconds=3600)
+    writer = writer_at(path, batch_articles=1000)
     save(writer, 1)
     real_record_url = archive_db.record_url
 
@@ -113,10 +118,8 @@ def test_a_failed_article_is_rolled_back_alone(tmp_path, monkeypatch):
 KILLED_MID_GROUP = """
 import os, sys
 sys.path.insert(0, {root!r})
-from crawler.archive import ArchiveWriter
-from crawler.schema import open_db
-from tests.test_archive import save
-writer = ArchiveWriter(open_db({path!r}), batch_articles=2, batch_seconds=3600)
+from tests.test_archive import save, writer_at
+writer = writer_at({path!r}, batch_articles=2)
 for number in (1, 2, 3):
     save(writer, number)
 print("saved", flush=True)
@@ -162,13 +165,13 @@ def test_one_shared_writer_per_archive_closed_by_its_last_user(tmp_path):
 def test_a_second_writer_waits_for_the_first_group(tmp_path):
     """Two crawls on one archive (cron overlapping): the second waits, neither fails."""
     path = tmp_path / "archive.db"
-    first = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    first = writer_at(path)
     save(first, 1)  # holds the write lock until its group commits
     outcome: list[object] = []
 
     def second_crawl():
         try:
-            second = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+            second = writer_at(path)
             save(second, 2)
             second.close()
             outcome.append("saved")
@@ -186,7 +189,7 @@ def test_a_second_writer_waits_for_the_first_group(tmp_path):
 
 
 def wal_size_after_groups(path, groups: int, checkpointer_running: bool) -> int:
-    writer = ArchiveWriter(open_db(path), batch_articles=20, batch_seconds=3600)
+    writer = writer_at(path, batch_articles=20)
     if not checkpointer_running:
         writer.checkpointer.stop()
     for number in range(groups * 20):
@@ -209,7 +212,7 @@ def test_the_checkpointer_keeps_the_wal_from_growing(tmp_path, monkeypatch):
 
 def test_checkpoint_commits_the_open_group_first(tmp_path):
     path = tmp_path / "archive.db"
-    writer = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    writer = writer_at(path)
     save(writer, 1)
     writer.checkpoint()
     assert counts(path)["articles"] == 1

@@ -5,11 +5,10 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from crawler.archive import ArchiveWriter
 from crawler.db import save_article
 from crawler.fts import AUTOMERGE, COLUMNS, TOKENIZE, TRIGGERS
 from crawler.schema import ensure_db_shape, open_db
-from tests.test_archive import article
+from tests.test_archive import article, writer_at
 
 
 def index_matches_articles(db: Database) -> bool:
@@ -41,7 +40,7 @@ def test_a_group_is_indexed_when_it_commits(tmp_path):
     assert found(before, "artikel1") == ["Kim 1"]
     before.close()
 
-    writer = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    writer = writer_at(path)
     for number in (2, 3):
         page = article(number)
         writer.save_article(page, "voi", [page["url"]], {})
@@ -66,7 +65,7 @@ def test_a_group_is_indexed_when_it_commits(tmp_path):
 
 def test_other_writers_are_indexed_at_once_after_a_group(tmp_path):
     path = tmp_path / "archive.db"
-    writer = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    writer = writer_at(path)
     writer.save_article(article(1), "voi", [], {})
     writer.commit()
     other = Database(path)
@@ -78,7 +77,7 @@ def test_other_writers_are_indexed_at_once_after_a_group(tmp_path):
 
 def test_a_rolled_back_group_leaves_no_mark_and_no_index(tmp_path):
     path = tmp_path / "archive.db"
-    writer = ArchiveWriter(open_db(path), batch_articles=100, batch_seconds=3600)
+    writer = writer_at(path)
     writer.save_article(article(1), "voi", [], {})
     writer.db.conn.execute("ROLLBACK")  # what a crash amounts to
     writer.close()
