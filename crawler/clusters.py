@@ -6,6 +6,12 @@
   canonical member is the earliest published (then the first seen).
 - An article fetched again with changed text keeps its row, updated, and the text it had
   goes to `article_versions` with the time it was fetched.
+
+The near-duplicate index (`dedup_signatures`, `dedup_keys`) names articles by their rowid
+in `articles`, as the full-text index does: an integer keeps `dedup_keys` half the size,
+and makes `dedup_signatures` a table that new articles append to, with no index of article
+ids to update at random (each such index cost an insert about 0.1 ms at a million
+articles, bench/dedup-scale.py).
 """
 
 import json
@@ -36,42 +42,38 @@ def register_article(
     Returns the near-duplicates found: (article id, Jaccard, containment).
     """
     new = sketch(text)
+    rowid = db.execute("select rowid from articles where id = ?", [article_id]).fetchone()[0]
     sharing = articles_sharing_keys(db, new.probe_keys())
-    matches = near_duplicates(db, article_id, new, sharing)
+    matches = near_duplicates(db, rowid, new, sharing)
     # Stock phrases are skipped by every lookup: index the smallest keys that are not.
     useful = [key for key, others in sharing.items() if others is not None]
-    index_sketch(db, article_id, new, useful[:INDEXED])
+    index_sketch(db, rowid, new, useful[:INDEXED])
     if matches:
         join_cluster(db, article_id, [other for other, _, _ in matches])
     return matches
 
 
-def articles_sharing_keys(db: Database, keys: list[int]) -> dict[int, list[str] | None]:
-    """The articles indexed under each key, or None for a stock phrase (COMMON_KEY or more)."""
-    if not keys:
-        return {}
-    # One statement, at most COMMON_KEY rows per key.
-    per_key = (
-        f"select * from (select key, article_id from dedup_keys where key = ? limit {COMMON_KEY})"
-    )
-    query = (
-        f"select key, count(*), group_concat(article_id) from "
-        f"({' union all '.join([per_key] * len(keys))}) group by key"
-    )
-    found = {key: (count, ids) for key, count, ids in db.execute(query, keys)}
-    sharing: dict[int, list[str] | None] = {}
+def articles_sharing_keys(db: Database, keys: list[int]) -> dict[int, list[int] | None]:
+    """The articles (rowids) indexed under each key, or None for a stock phrase (COMMON_KEY
+    articles or more)."""
+    sharing: dict[int, list[int] | None] = {}
     for key in keys:
-        count, ids = found.get(key, (0, ""))
-        sharing[key] = None if count >= COMMON_KEY else ids.split(",") if ids else []
+        rowids = [
+            row[0]
+            for row in db.conn.execute(
+                "select article_rowid from dedup_keys where key = ? limit ?", [key, COMMON_KEY]
+            )
+        ]
+        sharing[key] = None if len(rowids) >= COMMON_KEY else rowids
     return sharing
 
 
 def near_duplicates(
-    db: Database, article_id: str, new: Sketch, sharing: dict[int, list[str] | None]
+    db: Database, rowid: int, new: Sketch, sharing: dict[int, list[int] | None]
 ) -> list[tuple[str, float, float]]:
     """Articles sharing MIN_SHARED_KEYS keys with the new one whose sketches say so."""
-    shared: Counter[str] = Counter(
-        other for others in sharing.values() if others for other in others if other != article_id
+    shared: Counter[int] = Counter(
+        other for others in sharing.values() if others for other in others if other != rowid
     )
     candidates = [other for other, count in shared.items() if count >= MIN_SHARED_KEYS]
     if not candidates:
@@ -79,8 +81,9 @@ def near_duplicates(
     placeholders = ",".join("?" * len(candidates))
     found = []
     for other, blob, shingles in db.execute(
-        "select article_id, signature, shingles from dedup_signatures "
-        f"where article_id in ({placeholders}) order by article_id",
+        "select articles.id, signature, shingles from dedup_signatures join articles "
+        "on articles.rowid = dedup_signatures.article_rowid "
+        f"where article_rowid in ({placeholders}) order by articles.id",
         candidates,
     ):
         jaccard, containment = similarity(new, Sketch.from_blob(blob, shingles))
@@ -89,26 +92,26 @@ def near_duplicates(
     return found
 
 
-def index_sketch(db: Database, article_id: str, new: Sketch, keys: list[int]) -> None:
+def index_sketch(db: Database, rowid: int, new: Sketch, keys: list[int]) -> None:
     previous = db.execute(
-        "select signature, shingles from dedup_signatures where article_id = ?", [article_id]
+        "select signature, shingles from dedup_signatures where article_rowid = ?", [rowid]
     ).fetchone()
     if previous:
         # An edited article: its old keys go, found through its old sketch (an index on
-        # dedup_keys.article_id would cost every insert INDEXED more random writes).
+        # dedup_keys.article_rowid would cost every insert INDEXED more random writes).
         db.conn.executemany(
-            "delete from dedup_keys where key = ? and article_id = ?",
-            [(int(key), article_id) for key in Sketch.from_blob(*previous).hashes],
+            "delete from dedup_keys where key = ? and article_rowid = ?",
+            [(int(key), rowid) for key in Sketch.from_blob(*previous).hashes],
         )
     db.execute(
-        "insert into dedup_signatures (article_id, shingles, signature) values (?, ?, ?) "
-        "on conflict (article_id) do update set shingles = excluded.shingles, "
+        "insert into dedup_signatures (article_rowid, shingles, signature) values (?, ?, ?) "
+        "on conflict (article_rowid) do update set shingles = excluded.shingles, "
         "signature = excluded.signature",
-        [article_id, new.shingles, new.to_blob()],
+        [rowid, new.shingles, new.to_blob()],
     )
     db.conn.executemany(
-        "insert or ignore into dedup_keys (key, article_id) values (?, ?)",
-        [(key, article_id) for key in keys],
+        "insert or ignore into dedup_keys (key, article_rowid) values (?, ?)",
+        [(key, rowid) for key in keys],
     )
 
 

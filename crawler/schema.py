@@ -216,3 +216,27 @@ def m006_fts_deferral(db: Database) -> None:
     # Marks a group commit's transaction: its articles are indexed when it commits
     # (crawler/fts.py). Never holds a committed row.
     db.execute("create table fts_deferral (after_rowid integer not null)")
+
+
+@migrations()
+def m007_dedup_by_rowid(db: Database) -> None:
+    # The near-duplicate index names articles by rowid (crawler/clusters.py says why).
+    db.execute(
+        "create table dedup_signatures_by_rowid (article_rowid integer primary key, "
+        "shingles integer not null, signature blob not null)"
+    )
+    db.execute(
+        "insert into dedup_signatures_by_rowid select articles.rowid, shingles, signature "
+        "from dedup_signatures join articles on articles.id = dedup_signatures.article_id"
+    )
+    db.execute(
+        "create table dedup_keys_by_rowid (key integer not null, article_rowid integer not null, "
+        "primary key (key, article_rowid)) without rowid"
+    )
+    db.execute(
+        "insert into dedup_keys_by_rowid select key, articles.rowid from dedup_keys "
+        "join articles on articles.id = dedup_keys.article_id order by key, articles.rowid"
+    )
+    for table in ("dedup_signatures", "dedup_keys"):
+        db.execute(f"drop table {table}")
+        db.execute(f"alter table {table}_by_rowid rename to {table}")

@@ -6,6 +6,7 @@ Two URLs that a reader would call "the same page" normalise to the same string, 
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only say where a click came from, never which page it is.
@@ -54,11 +55,14 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 PUBLIC_SECOND_LEVELS = {"co", "or", "ac", "go", "web", "my", "net", "sch", "mil", "biz", "ponpes"}
 
 
+@lru_cache(maxsize=1 << 14)
 def normalize_url(url: str) -> str:
     """Return the canonical spelling of `url`.
 
     Lower-cases scheme and host, drops default ports, fragments, tracking parameters and
-    a trailing slash on non-root paths, and sorts what is left of the query.
+    a trailing slash on non-root paths, and sorts what is left of the query. Cached: an
+    article's URLs are normalised several times as it is stored, and a crawl meets the same
+    links on many pages.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()

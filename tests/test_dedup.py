@@ -4,8 +4,8 @@ import pytest
 
 from crawler.clusters import register_article
 from crawler.db import save_article
-from crawler.dedup import is_near_duplicate, similarity, sketch
-from crawler.schema import ensure_db_shape
+from crawler.dedup import INDEXED, is_near_duplicate, similarity, sketch
+from crawler.schema import ensure_db_shape, migrations
 
 WIRE = [
     "JAKARTA - Pemimpin Korea Utara Kim Jong-un meninggalkan Vladivostok pada Minggu setelah "
@@ -153,3 +153,25 @@ def test_stock_phrases_do_not_make_candidates(db):
         )
         register_article(db, f"a{index}", text(body))
     assert db["clusters"].count == 0
+
+
+def test_an_older_near_duplicate_index_is_carried_over(fresh_db):
+    # Before m007 the index named articles by id; an upgraded archive still finds them.
+    migrations.apply(fresh_db, stop_before="m007_dedup_by_rowid")
+    wire = sketch(text(WIRE))
+    fresh_db["articles"].insert(
+        {"id": "wire", "text": text(WIRE), "fingerprint": "f-wire", "is_seed": 0}
+    )
+    fresh_db["dedup_signatures"].insert(
+        {"article_id": "wire", "shingles": wire.shingles, "signature": wire.to_blob()}
+    )
+    fresh_db["dedup_keys"].insert_all(
+        {"key": key, "article_id": "wire"} for key in wire.probe_keys()[:INDEXED]
+    )
+    ensure_db_shape(fresh_db)
+    assert fresh_db["dedup_keys"].count == INDEXED
+    copy = article("https://voi.id/berita/2/kim", WIRE[:-1] + ["Sumber: ANTARA"], None)
+    save_article(fresh_db, copy, "voi", [copy["url"]], {})
+    [cluster] = fresh_db["clusters"].rows
+    assert cluster["size"] == 2
+    assert {row["cluster_id"] for row in fresh_db["articles"].rows} == {cluster["id"]}
