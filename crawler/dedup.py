@@ -17,7 +17,6 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -82,7 +81,7 @@ def sketch(text: str | list[str]) -> Sketch:
     words = normalized_words(text) if isinstance(text, str) else text
     if len(words) < SHINGLE_WORDS:
         return Sketch(np.zeros(0, dtype=np.int64), 0)
-    word_hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    word_hashes = _word_hashes(words)
     count = len(words) - SHINGLE_WORDS + 1
     mixed = np.zeros(count, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -96,9 +95,23 @@ def sketch(text: str | list[str]) -> Sketch:
     return Sketch(unique[:SKETCH], len(unique))
 
 
-@lru_cache(maxsize=1 << 18)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode())
+_WORD_HASHES: dict[str, int] = {}  # a crawl's vocabulary; cleared past WORDS_KEPT words
+WORDS_KEPT = 1 << 18
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    # CRC-32 of each word, through a plain dict: a third faster than functools.lru_cache
+    # (the sketch is a sixth of an insert's cost at a million articles).
+    known = _WORD_HASHES
+    try:
+        return np.fromiter(map(known.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:
+        if len(known) > WORDS_KEPT:
+            known.clear()
+        for word in words:
+            if word not in known:
+                known[word] = zlib.crc32(word.encode())
+        return np.fromiter(map(known.__getitem__, words), dtype=np.uint64, count=len(words))
 
 
 def similarity(a: Sketch, b: Sketch) -> tuple[float, float]:
