@@ -99,6 +99,7 @@ def index_sketch(db: Database, rowid: int, new: Sketch, keys: list[int]) -> None
     if previous:
         # An edited article: its old keys go, found through its old sketch (an index on
         # dedup_keys.article_rowid would cost every insert INDEXED more random writes).
+        # Every hash of it: which were indexed depended on what was a stock phrase then.
         db.conn.executemany(
             "delete from dedup_keys where key = ? and article_rowid = ?",
             [(int(key), rowid) for key in Sketch.from_blob(*previous).hashes],
