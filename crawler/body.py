@@ -1,14 +1,22 @@
-"""Finding an article's body when trafilatura's page-wide guess is not good enough.
+"""Finding an article's body: trafilatura's guess, and the container rules or markup name.
 
 Structured markup (`itemprop="articleBody"`) and per-outlet rules (crawler/outlets/) name
 the body container; its text is read block by block, furniture inside it dropped.
+trafilatura's own body (`generic_body`) loses the link lists it kept. `choose_body` weighs
+the two: a container is a refinement of the generic body, never a cliff, so a container
+that runs far past it or holds a small part of it is trimmed or set aside, with a note.
 """
 
 import copy
+import re
+from collections import Counter
 
+from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
+from trafilatura.xml import xmltotxt
 
+from crawler.cleanup import Cleaned
 from crawler.outlets import Outlet
 
 BLOCK_TAGS = {
@@ -41,12 +49,29 @@ ALWAYS_DROP = (
     "blockquote.twitter-tweet, blockquote.instagram-media, blockquote.tiktok-embed"
 )
 GENERIC_BODY = ("[itemprop='articleBody']",)
+CELL_TAGS = {"td", "th"}
+# A list is "other news" when most of its items lead with a linked headline.
+LINK_LIST_SHARE = 0.6
+# How far a container may stray from the generic body before it is doubted: further than
+# a photo caption or a fact box, nearer than a teaser grid or a one-paragraph summary.
+LONGER_THAN_GENERIC = 1.5
+SHORTER_THAN_GENERIC = 0.5
+# Share of a line's words the generic body must have for the line to count as supported.
+SUPPORTED_LINE = 0.5
+# Share of a short container's words the generic body must hold to replace it.
+CONTAINED = 0.8
+# A line of prose, not a headline, a caption or a menu entry.
+PROSE_WORDS = 20
+# Below this a generic body is no yardstick (a photo page's captions, a failed guess).
+MIN_COMPARABLE_CHARS = 250
 
 
-def container_text(tree: lxml_html.HtmlElement, outlet: Outlet | None) -> str | None:
-    """Text of the body container named by the outlet's rules or by markup, else None."""
-    selectors = (outlet.body if outlet else ()) + GENERIC_BODY
-    for selector in selectors:
+def container_text(tree: lxml_html.HtmlElement, outlet: Outlet | None) -> tuple[str, str] | None:
+    """Text of the body container named by the outlet's rules or by markup, and which of
+    the two named it; None when neither matches."""
+    selectors = [(s, f"{outlet.name} rules") for s in outlet.body] if outlet else []
+    selectors += [(s, "articleBody markup") for s in GENERIC_BODY]
+    for selector, origin in selectors:
         matches = CSSSelector(selector)(tree)
         if matches:
             drop = (
@@ -55,7 +80,7 @@ def container_text(tree: lxml_html.HtmlElement, outlet: Outlet | None) -> str | 
                 else ALWAYS_DROP
             )
             texts = [block_text(element, drop) for element in matches]
-            return "\n".join(text for text in texts if text)
+            return "\n".join(text for text in texts if text), origin
     return None
 
 
@@ -75,7 +100,9 @@ def block_text(element: lxml_html.HtmlElement, drop: str) -> str:
     for node in element.iter():
         if not isinstance(node.tag, str):
             continue
-        if node.tag == "br" or node.tag in BLOCK_TAGS:
+        if node.tag in CELL_TAGS:
+            node.tail = " | " + (node.tail or "")  # table cells stay apart on their row
+        elif node.tag == "br" or node.tag in BLOCK_TAGS:
             node.tail = "\n" + (node.tail or "")
             if node.tag != "br":
                 node.text = "\n" + (node.text or "")
@@ -83,3 +110,108 @@ def block_text(element: lxml_html.HtmlElement, drop: str) -> str:
     link_lines = {" ".join(a.text_content().split()) for a in element.iter("a")}
     lines = (" ".join(line.split()) for line in element.text_content().splitlines())
     return "\n".join(line for line in lines if line and line not in link_lines)
+
+
+def generic_body(document_body: etree._Element | None) -> tuple[str, list[str]]:
+    """trafilatura's body as text, without the link lists and link-only lines it kept.
+
+    trafilatura keeps "other news" lists and teaser grids when they sit near the story;
+    in its XML (extracted with include_links) they are lists whose items each lead with
+    a linked headline, and paragraphs that are nothing but a link.
+    """
+    if document_body is None:
+        return "", []
+    body = copy.deepcopy(document_body)
+    notes = []
+    teaser_lists = [element for element in body.iter("list") if _is_link_list(element)]
+    for element in teaser_lists:
+        if element.getparent() is not None:
+            _drop(element)
+    for element in list(body.iter("p", "head", "item", "quote")):
+        text = _words(element)
+        if text and element.getparent() is not None and _link_share(element, text) >= 0.8:
+            _drop(element)
+    etree.strip_tags(body, "ref")  # the links were only needed to find link lists
+    text = xmltotxt(body, include_formatting=False)
+    if teaser_lists:
+        share = 1 - len(" ".join(text.split())) / max(1, len(_words(document_body)))
+        notes.append(f"dropped {len(teaser_lists)} list(s) of linked headlines ({share:.0%})")
+    return text, notes
+
+
+def _is_link_list(element: etree._Element) -> bool:
+    items = element.findall("item")
+    linked = [item for item in items if _has_headline_link(item)]
+    return len(items) >= 2 and len(linked) >= LINK_LIST_SHARE * len(items)
+
+
+def _has_headline_link(item: etree._Element) -> bool:
+    return any(len(_words(ref).split()) >= 3 for ref in item.iter("ref"))
+
+
+def _link_share(element: etree._Element, text: str) -> float:
+    linked = " ".join(_words(ref) for ref in element.iter("ref"))
+    return len(linked) / len(text)
+
+
+def _words(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element from trafilatura's tree, keeping the text that follows it."""
+    parent = element.getparent()
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def choose_body(named: Cleaned | None, generic: Cleaned, origin: str) -> tuple[Cleaned, list[str]]:
+    """The container's text where the generic body supports it, else the generic body.
+
+    Both texts are cleaned. Without a container, or with a generic body too short to judge
+    by (photo stories), the one text there is wins.
+    """
+    if named is None or not named.text:
+        return generic, []
+    if len(generic.text) < MIN_COMPARABLE_CHARS:
+        return named, []
+    named_words, generic_words = _tokens(named.text), _tokens(generic.text)
+    named_size, generic_size = sum(named_words.values()), sum(generic_words.values())
+    if named_size > LONGER_THAN_GENERIC * generic_size:
+        lines = named.text.splitlines()
+        while len(lines) > 1 and not _supported(lines[-1], generic_words):
+            lines.pop()
+        cut = len(named.text.splitlines()) - len(lines)
+        if cut:
+            trimmed = Cleaned("\n".join(lines), named.reporters, named.editors, named.credit)
+            return trimmed, [f"{origin}: cut {cut} trailing line(s) the generic body lacks"]
+        return named, [f"{origin}: {named_size / generic_size:.1f}x the generic body; kept"]
+    if named_size < SHORTER_THAN_GENERIC * generic_size:
+        shared = sum((named_words & generic_words).values())
+        # A summary box leaves out paragraphs of the story; a photo page's container
+        # leaves out only menus and headlines.
+        left_out = [
+            line
+            for line in generic.text.splitlines()
+            if len(line.split()) >= PROSE_WORDS and not _supported(line, named_words)
+        ]
+        if shared >= CONTAINED * named_size and len(left_out) >= 2:
+            note = f"{origin}: {named_size / generic_size:.0%} of the generic body; used that"
+            return generic, [note]
+    return named, []
+
+
+def _supported(line: str, generic_words: Counter) -> bool:
+    words = _tokens(line)
+    return sum(n for word, n in words.items() if word in generic_words) >= SUPPORTED_LINE * sum(
+        words.values()
+    )
+
+
+def _tokens(text: str) -> Counter:
+    return Counter(re.findall(r"\w+", text.lower()))

@@ -9,18 +9,41 @@ the people (reporter, editor) and the wire credit ("ANTARA", "Reuters").
 import re
 from dataclasses import dataclass, field
 
+DATE = r"(?:[a-z]+\s*,?\s*)?\d{1,2}[\s/.-]+(?:\d{1,2}|[a-z]{3,9})[\s/.-]+\d{4}"
+CLOCK = r"\d{1,2}[:.]\d{2}(?::\d{2})?"
+OUTLET_LABEL = r"[a-z][\w.]{1,30}\s*\|\s*"
+# The stamp of a teaser in an "other news" list: a date with its clock and zone, after an
+# optional outlet label or rank number. An article's own dateline has no clock on its line.
+TEASER_DATE = rf"(?:{OUTLET_LABEL}|\d{{1,2}}\s*)?{DATE}\s*[,|-]?\s*{CLOCK}\s*(?:wib|wita|wit)"
+# Headings of the lists under a story ("Berita Lainnya", "More Stories").
+OTHER_NEWS_HEADING = re.compile(
+    r"^\s*(?:(?:baca )?(?:berita|artikel|foto|video) "
+    r"(?:lainnya|terkait|terpopuler|pilihan|terbaru|populer)"
+    r"|more stories|related (?:news|articles|stories)|most popular|pilihan redaksi|terpopuler"
+    r"|rekomendasi(?: untuk anda)?|berita rekomendasi|other news)\s*:?\s*$",
+    re.IGNORECASE,
+)
+TEASER_STAMP = re.compile(rf"\s*{TEASER_DATE}\s*", re.IGNORECASE)
+# Two stamps this close (headline, stamp, teaser, headline, stamp) make a run of teasers.
+TEASER_RUN_GAP = 4
+# A teaser is a headline and a sentence or two; a story's paragraphs run longer.
+TEASER_MAX_WORDS = 40
+HEADLINE_MAX_WORDS = 20
+# A cut must leave a story behind; shorter than this, the list is kept and its lines judged
+# one by one.
+MIN_STORY_CHARS = 200
 # Lines that are furniture as a whole. Each is anchored at both ends: a sentence that
 # merely mentions "foto" or "halaman" is never touched.
 FURNITURE_LINES = [
     r"(?:baca|simak|lihat|cek) juga\b.{0,250}",
-    r"(?:artikel|berita) (?:terkait|lainnya|pilihan)\b.{0,250}",
+    r"(?:artikel|berita|foto|video) (?:terkait|lainnya|pilihan)\b.{0,250}",
     r"advertisement|iklan|scroll to (?:continue|resume)(?: with| reading)? content",
-    r"\[gambas:[^\]]{0,80}\]",
     r"(?:home|beranda)\s*[>»/].{0,120}",
     r"disclaimer\s*:.{0,600}",
-    # a line that is only a date and time: "Jumat , 17 February 2017, 13:16 WIB"
-    r"(?:[a-z]+\s*,?\s*)?\d{1,2}[\s/.-]+(?:\d{1,2}|[a-z]{3,9})[\s/.-]+\d{4}"
-    r"(?:\s*[,|-]?\s*\d{1,2}[:.]\d{2}(?::\d{2})?)?\s*(?:wib|wita|wit)?",
+    # a date line, alone or in a teaser list: "Jumat , 17 February 2017, 13:16 WIB",
+    # "DETIKNEWS | Kamis 18 Jun 2015, 07:00 WIB", "02Kamis, 05/11/2015 09:32 WIB Headline"
+    rf"{TEASER_DATE}(?:\s+\S.{{0,200}})?",
+    rf"(?:{OUTLET_LABEL})?{DATE}(?:\s*[,|-]?\s*{CLOCK})?\s*(?:wib|wita|wit)?",
     r"bagikan:?|share:?|share this article|salin link|link tersalin",
     r"halaman (?:selanjutnya|berikutnya|sebelumnya)\b.{0,100}",
     r"halaman\s*:?\s*(?:\d+\s*)+(?:selanjutnya|berikutnya)?",
@@ -39,17 +62,20 @@ FURNITURE_LINES = [
     r"(?:simak|baca|lihat|cek) .{0,80} lainnya!?",
 ]
 FURNITURE = re.compile(r"^\s*(?:" + "|".join(FURNITURE_LINES) + r")\s*$", re.IGNORECASE)
+TABLE_ROW = re.compile(r"\s*\|(.*)\|\s*")
 # "Editor: Budi", "Penulis : Rina Hartati", "Pewarta: Nur Imansyah"
 STAFF_LINE = re.compile(
     r"^\s*(?P<role>editor|penyunting|redaktur|penulis|reporter|pewarta|kontributor|oleh)"
-    r"\s*:\s*(?P<names>[^\n]{2,120}?)\s*$",
+    r"\s*:[\s:]*(?P<names>[^\n]{2,120}?)\s*$",
     re.IGNORECASE,
 )
 EDITOR_ROLES = {"editor", "penyunting", "redaktur"}
-# "(ant)", "(Mvi/Ali)", "(dmr)", "(Cas/Isk)", "(fyk/ash)", "(ant/ros)" at the very end.
-TRAILING_CODE = re.compile(
-    r"(?:(?<=[.!?\"”'])|^)\s*\(\s*[A-Za-z*]{2,6}(?:\s*/\s*[A-Za-z*]{2,6})*\s*\)\s*$"
-)
+# Closing staff codes at the very end: "(ant)", "(Mvi/Ali)", "(dmr)", "(Cas/Isk)",
+# "(bgs/rul)", "(*)", "(ant/ros/ulf)", "(c02/rdr)".
+STAFF_CODE = r"\(\s*(?:\*|[A-Za-z*][A-Za-z0-9*]{1,5}(?:\s*/\s*[A-Za-z*][A-Za-z0-9*]{0,5})*)\s*\)"
+TRAILING_CODE = re.compile(rf"(?:(?<=[.!?\"”'])|^)\s*{STAFF_CODE}\s*$")
+# Embedded players and widgets, wherever they sit in a line: "[Gambas:Video CNN]".
+EMBED_MARKER = re.compile(r"\[\s*gambas\s*:[^\]]{0,80}\]", re.IGNORECASE)
 SOURCE_LINE = re.compile(r"^\s*(?:sumber|source)\s*:\s*(?P<credit>[^\n]{2,80}?)\s*\.?$", re.I)
 WIRES = [
     "ANTARA",
@@ -88,18 +114,28 @@ class Cleaned:
     reporters: list[str] = field(default_factory=list)
     editors: list[str] = field(default_factory=list)
     credit: str | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def clean_body(text: str) -> Cleaned:
-    """Drop furniture lines and trailing codes; collect staff names and the wire credit."""
+    """Drop furniture lines, "other news" lists under the story and trailing codes; collect
+    staff names and the wire credit."""
     result = Cleaned(text="")
+    lines = [EMBED_MARKER.sub("", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    story_end = other_news_start(lines)
+    if story_end < len(lines):
+        result.notes.append(f"cut {len(lines) - story_end} line(s) of other news after the story")
     kept: list[str] = []
-    for raw_line in text.splitlines():
-        line = raw_line.strip()
-        if not line:
+    for line in lines[:story_end]:
+        # A table row ("| Penulis | : Aditya |") is judged by its cells' text.
+        cells = TABLE_ROW.fullmatch(line)
+        plain = " ".join(re.split(r"\s*\|\s*", cells.group(1))) if cells else line
+        if cells and FURNITURE.match(plain):
             continue
         # "Reporter: Rina | Editor: Budi" is two staff lines on one.
-        staff = [STAFF_LINE.match(piece) for piece in re.split(r"\s+\|\s+", line)]
+        pieces = [plain] if cells else re.split(r"\s+\|\s+", line)
+        staff = [STAFF_LINE.match(piece) for piece in pieces]
         if all(staff):
             for match in staff:
                 assert match is not None
@@ -123,6 +159,36 @@ def clean_body(text: str) -> Cleaned:
     result.text = "\n".join(kept)
     result.credit = result.credit or find_credit(result.text)
     return result
+
+
+def other_news_start(lines: list[str]) -> int:
+    """Where the story ends and a list of other stories begins (len(lines) when it doesn't).
+
+    The list starts at an "other news" heading, or at the headline before a run of teaser
+    stamps ("DETIKNEWS | Kamis 18 Jun 2015, 07:00 WIB" twice within a few lines). Either
+    counts only when every line from there on is teaser-sized and the story before it is
+    long enough to be one.
+    """
+    stamps = [i for i, line in enumerate(lines) if TEASER_STAMP.match(line)]
+    starts = [i for i, line in enumerate(lines) if OTHER_NEWS_HEADING.match(line)]
+    for first, second in zip(stamps, stamps[1:]):
+        if second - first <= TEASER_RUN_GAP:
+            # A stamp alone on its line comes after its headline; else it leads the headline.
+            above = lines[first - 1] if first else ""
+            headline_above = TEASER_STAMP.fullmatch(lines[first]) and _headline_like(above)
+            starts.append(first - 1 if headline_above else first)
+    for start in sorted(starts):
+        story = lines[:start]
+        tail = lines[start:]
+        if sum(len(line) for line in story) >= MIN_STORY_CHARS and all(
+            len(line.split()) <= TEASER_MAX_WORDS for line in tail
+        ):
+            return start
+    return len(lines)
+
+
+def _headline_like(line: str) -> bool:
+    return 0 < len(line.split()) <= HEADLINE_MAX_WORDS and not line.endswith(".")
 
 
 def find_credit(text: str) -> str | None:

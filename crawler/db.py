@@ -74,6 +74,9 @@ def save_article(
     if its text was edited), then through its text (an identical copy elsewhere), else it
     is derived from the text.
     """
+    # What extraction found doubtful goes with the URLs, not into the article row.
+    notes = "; ".join(article.get("notes") or []) or None
+    article = {key: value for key, value in article.items() if key != "notes"}
     words = normalized_words(article["text"])  # tokenised once for fingerprint and sketch
     fingerprint = text_fingerprint(words)
     fetched_urls_normal = {normalize_url(u) for u in fetched_urls}
@@ -99,7 +102,7 @@ def save_article(
                 db.table("articles").update(key, {"fetched_at": row["fetched_at"]})
         save_relevance(db, key, relevance)
         for url in urls:
-            record_url(db, url, source, "article", article_id=key)
+            record_url(db, url, source, "article", article_id=key, reason=notes)
         for part, page in enumerate(pages or [], start=1):
             save_page(db, page, source, key, part)
     return "new" if by_url is None and by_text is None else "duplicate"

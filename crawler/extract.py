@@ -11,16 +11,19 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-from crawler.body import container_text
-from crawler.cleanup import clean_body
+from crawler.body import choose_body, container_text, generic_body
+from crawler.cleanup import Cleaned, clean_body
 from crawler.dates import find_published_at
 from crawler.outlets import outlet_for
+from crawler.pagetype import judge, page_signals
 from crawler.urls import normalize_url, pick_canonical, registrable_domain
 
 # trafilatura 2.3 returns a few words for navigation-only pages instead of None.
 MIN_TEXT_CHARS = 250
 NAMED_MIN_CHARS = 80
+RUBRIC_WORDS = 3
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
 # htmldate's extensive search guesses from any year in the text ("2019" -> 2019-01-01);
 # a story about a 2019 summit is not published in 2019. Dates must come from markup or URL.
@@ -38,45 +41,57 @@ ENGLISH_WORDS = set(
 
 
 class ExtractionError(Exception):
-    """The page holds no article: too little text, no title, or not HTML at all."""
+    """The page holds no article: too little text, no title, not HTML, or not an article."""
 
 
 def extract_article(
-    html: str | bytes, url: str | None, allowed_hosts: list[str] | None = None
+    html: str | bytes,
+    url: str | None,
+    allowed_hosts: list[str] | None = None,
+    *,
+    charset: str | None = None,
+    article_pattern: str | None = None,
+    outlet_rules: bool = True,
 ) -> dict[str, Any]:
-    """Extract url, title, author, editor, credit, published_at, text and language.
+    """Extract url, title, author, editor, credit, published_at, text, language and notes.
 
-    Raises ExtractionError with the reason when the page holds no article.
+    `charset` is the one the HTTP header gave (used when the page declares none);
+    `article_pattern` is the source's, one more hint that the page is an article;
+    `outlet_rules=False` runs the generic path alone (for measuring it). `notes` says what
+    was doubtful or overruled on the way. Raises ExtractionError with the reason when the
+    page holds no article.
     """
-    tree = parse_html(html)
-    declared_type = " ".join(tree.xpath('//meta[@property="og:type"]/@content')).strip().lower()
-    if declared_type == "website":
-        raise ExtractionError("not an article page (og:type website)")
+    tree = parse_html(html, charset)
+    signals = page_signals(tree, url, article_pattern)
     # Read the named body container first: trafilatura cleans the tree it is given.
-    named_body = container_text(tree, outlet_for(url))
+    container = container_text(tree, outlet_for(url) if outlet_rules else None)
     document = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
+        include_links=True,
         date_extraction_params=DATE_PARAMS,
     )
-    if document is None and not named_body:
+    if document is None and not container:
         raise ExtractionError("no article text found")
-    found = (document if isinstance(document, dict) else document.as_dict()) if document else {}
-    # A container the outlet's rules name is trusted with less text: photo stories are short.
-    named = clean_body(named_body or "")
-    cleaned = (
-        named if _long_enough(named.text, NAMED_MIN_CHARS) else clean_body(found.get("text") or "")
-    )
-    if not _long_enough(cleaned.text, MIN_TEXT_CHARS if cleaned is not named else NAMED_MIN_CHARS):
+    found = document.as_dict() if document else {}
+    generic, notes = _generic_body(document, html, url, charset)
+    named = clean_body(container[0]) if container else None
+    cleaned, chosen = choose_body(named, generic, container[1] if container else "")
+    notes += chosen + cleaned.notes
+    # A container is trusted with less text than a page-wide guess: photo stories are short.
+    min_chars = NAMED_MIN_CHARS if cleaned is named else MIN_TEXT_CHARS
+    if not _long_enough(cleaned.text, min_chars):
         raise ExtractionError(f"too little text ({len(cleaned.text)} characters)")
+    is_article, verdict = judge(signals, cleaned.text)
+    if not is_article:
+        raise ExtractionError(f"not an article page: {verdict[0]}")
     title = clean_title(found.get("title") or _first_heading(tree), tree, url)
     if not title:
         raise ExtractionError("no title")
-    # The body often repeats the <h1>; the title has it already.
-    text = "\n".join(line for line in cleaned.text.splitlines() if line != title)
+    text = without_headline(cleaned.text, title)
     reporters = cleaned.reporters or _split_authors(found.get("author"))
     return {
         "url": _article_url(url, _declared_canonical(tree), allowed_hosts or []),
@@ -87,7 +102,31 @@ def extract_article(
         "published_at": find_published_at(tree, found.get("date")),
         "text": text,
         "language": detect_language(text, tree.get("lang")),
+        "notes": verdict + notes,
     }
+
+
+def _generic_body(
+    document: Any, html: str | bytes, url: str | None, charset: str | None
+) -> tuple[Cleaned, list[str]]:
+    """trafilatura's body without link lists; when little is left, its precise mode's."""
+    text, notes = generic_body(document.body if document else None)
+    generic = clean_body(text)
+    if _long_enough(generic.text):
+        return generic, notes
+    # The first pick was a teaser grid or a menu; precision mode looks past them.
+    second = trafilatura.bare_extraction(
+        parse_html(html, charset),
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        include_links=True,
+    )
+    precise = clean_body(generic_body(second.body if second else None)[0])
+    if _long_enough(precise.text):
+        return precise, [*notes, "trafilatura's first pick was too short; used its precise mode"]
+    return generic, notes
 
 
 def extract_multipage(
@@ -95,25 +134,44 @@ def extract_multipage(
     url: str | None,
     allowed_hosts: list[str] | None,
     continuations: list[tuple[str, bytes]],
+    **options: Any,
 ) -> dict[str, Any]:
-    """`extract_article` on the first page, with the text of pages 2, 3, ... appended."""
-    article = extract_article(html, url, allowed_hosts)
+    """`extract_article` on the first page (`options` go to it), with the text of pages 2,
+    3, ... appended."""
+    article = extract_article(html, url, allowed_hosts, **options)
     for part_url, body in continuations:
-        more = extract_continuation(body, part_url, article["title"])
+        more = extract_continuation(body, part_url, article["title"], options.get("charset"))
         if more:
             article["text"] += "\n" + more
     return article
 
 
-def extract_continuation(html: str | bytes, url: str | None, title: str) -> str:
+def extract_continuation(
+    html: str | bytes, url: str | None, title: str, charset: str | None = None
+) -> str:
     """The body text of page 2, 3, ... of a multi-page article ("" when there is none)."""
     try:
-        tree = parse_html(html)
+        tree = parse_html(html, charset)
     except ExtractionError:
         return ""
-    named_body = container_text(tree, outlet_for(url))
-    text = named_body if named_body and named_body.strip() else trafilatura.extract(tree) or ""
-    return "\n".join(line for line in clean_body(text).text.splitlines() if line != title)
+    container = container_text(tree, outlet_for(url))
+    document = trafilatura.bare_extraction(
+        tree, include_comments=False, include_tables=True, include_links=True
+    )
+    generic = clean_body(generic_body(document.body if document else None)[0])
+    named = clean_body(container[0]) if container else None
+    cleaned, _ = choose_body(named, generic, "")
+    return without_headline(cleaned.text, title)
+
+
+def without_headline(text: str, title: str) -> str:
+    """The body without the headline it often repeats, alone or after a rubric
+    ("In Picture: ..."): the title has it already."""
+    return "\n".join(
+        line
+        for line in text.splitlines()
+        if not (line.endswith(title) and len(line.split()) <= len(title.split()) + RUBRIC_WORDS)
+    )
 
 
 def _long_enough(text: str, min_chars: int = MIN_TEXT_CHARS) -> bool:
@@ -125,14 +183,19 @@ def _first_heading(tree: lxml_html.HtmlElement) -> str | None:
     return next((h for h in headings if h), None)
 
 
-def parse_html(html: str | bytes) -> lxml_html.HtmlElement:
-    """Parse bytes or text leniently; raise ExtractionError when nothing HTML-like is there."""
+def parse_html(html: str | bytes, charset: str | None = None) -> lxml_html.HtmlElement:
+    """Parse bytes or text leniently; raise ExtractionError when nothing HTML-like is there.
+
+    `charset` is the HTTP header's, used when the page itself declares none.
+    """
     if not html or not html.strip():
         raise ExtractionError("empty page")
     if isinstance(html, bytes):
-        if b"\x00" in html[:4096]:
-            raise ExtractionError("binary content, not HTML")
-        html = _decode(html)
+        html = decode(html, charset)
+    # lxml refuses str input that still carries an XML encoding declaration.
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    if "\x00" in html[:4096]:
+        raise ExtractionError("binary content, not HTML")
     try:
         tree = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError) as error:
@@ -140,17 +203,23 @@ def parse_html(html: str | bytes) -> lxml_html.HtmlElement:
     return tree
 
 
-def _decode(body: bytes) -> str | bytes:
-    """UTF-8 when the bytes are valid UTF-8, whatever the page declares; else let lxml decide.
-
-    Old Indonesian pages often declare iso-8859-1 and serve UTF-8 ("KapanLagi.comÂ®").
+def decode(body: bytes, charset: str | None = None) -> str:
+    """The page's text: a byte-order mark first, then valid UTF-8 whatever the page declares
+    (old Indonesian pages declare iso-8859-1 and serve UTF-8), then the page's own
+    declaration, then the HTTP header's charset, then windows-1252 (what browsers assume).
     """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding:
+        return body[len(bom) :].decode(bom_encoding, errors="replace")
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return body
-    # lxml refuses str input that still carries an XML encoding declaration.
-    return re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+        pass
+    for declared in (html_body_declared_encoding(body), charset):
+        encoding = resolve_encoding(declared) if declared else None
+        if encoding:
+            return body.decode(encoding, errors="replace")
+    return body.decode("cp1252", errors="replace")
 
 
 def clean_title(meta_title: str | None, tree: lxml_html.HtmlElement, url: str | None) -> str | None:

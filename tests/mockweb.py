@@ -125,12 +125,16 @@ def google_news_sitemap(urls: list[tuple[str, str]]) -> bytes:
     ).encode()
 
 
+def manifest_rows() -> list[dict]:
+    """Every row of ../shared/data/real/manifest.json (pages, feeds, listings)."""
+    return json.loads((REAL_DATA / "manifest.json").read_text(encoding="utf-8"))
+
+
 def real_articles() -> list[dict]:
     """Manifest rows of the real article pages that have ground truth."""
-    manifest = json.loads((REAL_DATA / "manifest.json").read_text(encoding="utf-8"))
     return [
         {**row, "truth": json.loads((REAL_DATA / row["ground_truth"]).read_text("utf-8"))}
-        for row in manifest
+        for row in manifest_rows()
         if row["page_type"] == "article" and row.get("ground_truth")
     ]
 
