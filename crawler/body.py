@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from trafilatura.xml import xmltotxt
 
-from crawler.cleanup import Cleaned
+from crawler.cleanup import Cleaned, clean_body
 from crawler.outlets import Outlet
 
 BLOCK_TAGS = {
@@ -101,7 +101,10 @@ def block_text(element: lxml_html.HtmlElement, drop: str) -> str:
         if not isinstance(node.tag, str):
             continue
         if node.tag in CELL_TAGS:
-            node.tail = " | " + (node.tail or "")  # table cells stay apart on their row
+            # A row reads "| cell | cell |", as trafilatura writes tables.
+            if node.getprevious() is None:
+                node.text = "| " + (node.text or "")
+            node.tail = " | " + (node.tail or "")
         elif node.tag == "br" or node.tag in BLOCK_TAGS:
             node.tail = "\n" + (node.tail or "")
             if node.tag != "br":
@@ -112,17 +115,16 @@ def block_text(element: lxml_html.HtmlElement, drop: str) -> str:
     return "\n".join(line for line in lines if line and line not in link_lines)
 
 
-def generic_body(document_body: etree._Element | None) -> tuple[str, list[str]]:
-    """trafilatura's body as text, without the link lists and link-only lines it kept.
+def generic_body(document_body: etree._Element | None) -> Cleaned:
+    """trafilatura's body, cleaned, without the link lists and link-only lines it kept.
 
     trafilatura keeps "other news" lists and teaser grids when they sit near the story;
     in its XML (extracted with include_links) they are lists whose items each lead with
     a linked headline, and paragraphs that are nothing but a link.
     """
     if document_body is None:
-        return "", []
+        return Cleaned("")
     body = copy.deepcopy(document_body)
-    notes = []
     teaser_lists = [element for element in body.iter("list") if _is_link_list(element)]
     for element in teaser_lists:
         if element.getparent() is not None:
@@ -133,10 +135,11 @@ def generic_body(document_body: etree._Element | None) -> tuple[str, list[str]]:
             _drop(element)
     etree.strip_tags(body, "ref")  # the links were only needed to find link lists
     text = xmltotxt(body, include_formatting=False)
+    cleaned = clean_body(text)
+    cleaned.listed_chars += max(0, len(_words(document_body)) - len(" ".join(text.split())))
     if teaser_lists:
-        share = 1 - len(" ".join(text.split())) / max(1, len(_words(document_body)))
-        notes.append(f"dropped {len(teaser_lists)} list(s) of linked headlines ({share:.0%})")
-    return text, notes
+        cleaned.notes.insert(0, f"dropped {len(teaser_lists)} list(s) of linked headlines")
+    return cleaned
 
 
 def _is_link_list(element: etree._Element) -> bool:

@@ -115,6 +115,8 @@ class Cleaned:
     editors: list[str] = field(default_factory=list)
     credit: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Characters cut away as lists of other stories: a listing page is mostly that.
+    listed_chars: int = 0
 
 
 def clean_body(text: str) -> Cleaned:
@@ -124,6 +126,7 @@ def clean_body(text: str) -> Cleaned:
     lines = [EMBED_MARKER.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     story_end = other_news_start(lines)
+    result.listed_chars = sum(len(line) for line in lines[story_end:])
     if story_end < len(lines):
         result.notes.append(f"cut {len(lines) - story_end} line(s) of other news after the story")
     kept: list[str] = []

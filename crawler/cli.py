@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
 from crawler.cli_topics import config_option, load, sources, topic
@@ -116,15 +117,25 @@ def serve(config_dir, db_path, host, port):
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", default=None, help="URL the page was fetched from (for canonical links)")
-def extract(file, url):
+@click.option(
+    "--charset",
+    default=None,
+    help="Charset the server's Content-Type header gave (used when the page declares none)",
+)
+def extract(file, url, charset):
     """Extract one saved page and print it as JSON.
+
+    `notes` lists what was doubtful on the way (a page kept against some evidence, a
+    container trimmed or set aside).
 
     Example:
 
         pantau extract page.html --url https://www.antaranews.com/berita/123/judul
     """
+    if charset and not resolve_encoding(charset):
+        raise click.BadParameter(f"unknown charset: {charset!r}", param_hint="--charset")
     try:
-        article = extract_article(file.read_bytes(), url)
+        article = extract_article(file.read_bytes(), url, charset=charset)
     except ExtractionError as error:
         raise click.ClickException(f"{file}: no article: {error}")
     click.echo(json.dumps(article, ensure_ascii=False, indent=2))

@@ -41,6 +41,7 @@ META_DATE_KEYS = (
     "pubdate",
     "content_publisheddate",
     "datepublished",
+    "published-at",
     "publish-date",
     "publish_date",
     "dc.date.issued",
@@ -59,6 +60,11 @@ VISIBLE_PATTERNS = [
         + r",?\s+(?P<year>\d{4})[\s,|\-–at]{0,12}?\s*"
         + _CLOCK
         + _ZONE,
+        re.IGNORECASE,
+    ),
+    # English editions, month first: "Sep. 18, 2023, 14:30", "September 18, 2023 at 2:30"
+    re.compile(
+        _MONTH + r"\.?\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})[\s,|\-–at]{0,12}?\s*" + _CLOCK + _ZONE,
         re.IGNORECASE,
     ),
     # "18/09/2023, 14:30 WIB", "18-09-2023 14:30"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.settings import Document
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from crawler.body import choose_body, container_text, generic_body
@@ -65,27 +66,19 @@ def extract_article(
     signals = page_signals(tree, url, article_pattern)
     # Read the named body container first: trafilatura cleans the tree it is given.
     container = container_text(tree, outlet_for(url) if outlet_rules else None)
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_links=True,
-        date_extraction_params=DATE_PARAMS,
-    )
+    document = _trafilatura(tree, url, with_metadata=True, date_extraction_params=DATE_PARAMS)
     if document is None and not container:
         raise ExtractionError("no article text found")
     found = document.as_dict() if document else {}
-    generic, notes = _generic_body(document, html, url, charset)
+    generic = _generic_body(document, html, url, charset)
     named = clean_body(container[0]) if container else None
-    cleaned, chosen = choose_body(named, generic, container[1] if container else "")
-    notes += chosen + cleaned.notes
+    cleaned, notes = choose_body(named, generic, container[1] if container else "")
+    notes = cleaned.notes + notes
     # A container is trusted with less text than a page-wide guess: photo stories are short.
     min_chars = NAMED_MIN_CHARS if cleaned is named else MIN_TEXT_CHARS
     if not _long_enough(cleaned.text, min_chars):
         raise ExtractionError(f"too little text ({len(cleaned.text)} characters)")
-    is_article, verdict = judge(signals, cleaned.text)
+    is_article, verdict = judge(signals, cleaned)
     if not is_article:
         raise ExtractionError(f"not an article page: {verdict[0]}")
     title = clean_title(found.get("title") or _first_heading(tree), tree, url)
@@ -106,27 +99,29 @@ def extract_article(
     }
 
 
-def _generic_body(
-    document: Any, html: str | bytes, url: str | None, charset: str | None
-) -> tuple[Cleaned, list[str]]:
-    """trafilatura's body without link lists; when little is left, its precise mode's."""
-    text, notes = generic_body(document.body if document else None)
-    generic = clean_body(text)
-    if _long_enough(generic.text):
-        return generic, notes
-    # The first pick was a teaser grid or a menu; precision mode looks past them.
-    second = trafilatura.bare_extraction(
-        parse_html(html, charset),
-        url=url,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=True,
-        include_links=True,
+def _trafilatura(tree: lxml_html.HtmlElement, url: str | None, **options: Any) -> Document | None:
+    """trafilatura's extraction with tables, and with links kept for `generic_body` to
+    find link lists by (it drops them before the text is read)."""
+    document = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, include_tables=True, include_links=True, **options
     )
-    precise = clean_body(generic_body(second.body if second else None)[0])
+    return document if isinstance(document, Document) else None
+
+
+def _generic_body(
+    document: Document | None, html: str | bytes, url: str | None, charset: str | None
+) -> Cleaned:
+    """trafilatura's body without link lists; when little is left, its precise mode's."""
+    generic = generic_body(document.body if document else None)
+    if _long_enough(generic.text):
+        return generic
+    # The first pick was a teaser grid or a menu; precision mode looks past them.
+    second = _trafilatura(parse_html(html, charset), url, favor_precision=True)
+    precise = generic_body(second.body if second else None)
     if _long_enough(precise.text):
-        return precise, [*notes, "trafilatura's first pick was too short; used its precise mode"]
-    return generic, notes
+        precise.notes.append("trafilatura's first pick was too short; used its precise mode")
+        return precise
+    return generic
 
 
 def extract_multipage(
@@ -155,10 +150,8 @@ def extract_continuation(
     except ExtractionError:
         return ""
     container = container_text(tree, outlet_for(url))
-    document = trafilatura.bare_extraction(
-        tree, include_comments=False, include_tables=True, include_links=True
-    )
-    generic = clean_body(generic_body(document.body if document else None)[0])
+    document = _trafilatura(tree, url)
+    generic = generic_body(document.body if document else None)
     named = clean_body(container[0]) if container else None
     cleaned, _ = choose_body(named, generic, "")
     return without_headline(cleaned.text, title)
@@ -209,7 +202,7 @@ def decode(body: bytes, charset: str | None = None) -> str:
     declaration, then the HTTP header's charset, then windows-1252 (what browsers assume).
     """
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    if bom_encoding and bom:
         return body[len(bom) :].decode(bom_encoding, errors="replace")
     try:
         return body.decode("utf-8")

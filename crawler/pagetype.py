@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from lxml import html as lxml_html
 
 from crawler.body import PROSE_WORDS
+from crawler.cleanup import Cleaned
 from crawler.dates import structured_dates
 from crawler.urls import LISTING_SEGMENTS, looks_like_article_url
 
@@ -32,6 +33,8 @@ ARTICLE_TYPES = {
 LISTING_TYPES = {"website", "webpage", "collectionpage", "itemlist", "searchresultspage"}
 SENTENCE_WORDS = 8
 SENTENCE_ENDS = (".", "!", "?", '"', "”")
+# Share of the extracted text that went to lists of other stories on a listing page.
+MOSTLY_LISTS = 0.6
 # Link text share of the whole page above which it is mostly navigation.
 LINK_HEAVY = 0.6
 
@@ -88,9 +91,12 @@ def page_signals(
     return signals
 
 
-def judge(signals: Signals, text: str) -> tuple[bool, list[str]]:
-    """(is an article, notes): the page's signals plus what its extracted text looks like."""
-    prose = sum(is_prose(line) for line in text.splitlines())
+def judge(signals: Signals, body: Cleaned) -> tuple[bool, list[str]]:
+    """(is an article, notes): the page's signals plus what its extracted body looks like."""
+    listed = body.listed_chars / max(1, body.listed_chars + len(body.text))
+    if listed >= MOSTLY_LISTS:
+        signals.add(f"{listed:.0%} of the page's text is lists of other stories", -2)
+    prose = sum(is_prose(line) for line in body.text.splitlines())
     if prose >= 2:
         signals.add(f"{prose} paragraphs of prose", 1)
     elif prose == 0:

@@ -3,6 +3,7 @@
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from twisted.internet import task
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.archive import open_for_crawl, release_shared
 from crawler.extract import ExtractionError, extract_multipage
@@ -28,7 +29,14 @@ class ExtractPipeline:
             raise DropItem(f"not HTML ({content_type}): {page.url}")
         parts = [(part["url"], part["body"]) for part in page.continuations]
         try:
-            page.article = extract_multipage(page.body, page.url, spider.hosts, parts)
+            page.article = extract_multipage(
+                page.body,
+                page.url,
+                spider.hosts,
+                parts,
+                charset=http_content_type_encoding(page.content_type),
+                article_pattern=spider.source.article_pattern,
+            )
         except ExtractionError as error:
             raise DropItem(f"no article ({error}): {page.url}")
         profiles = spider.topic_profiles

@@ -4,10 +4,12 @@ An article is updated in place only when the new extraction is at least as good 
 the old one: a failed or much shorter extraction keeps the old row and is reported.
 """
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
+from w3lib.encoding import http_content_type_encoding
 
 from crawler.clusters import register_article
 from crawler.db import page_body, text_fingerprint
@@ -31,7 +33,9 @@ def reextract(db: Database, source: str | None = None) -> ReextractReport:
     for article, page, continuations in _articles_with_pages(db, source):
         parts = [(part["url"], page_body(part)) for part in continuations]
         try:
-            new = extract_multipage(page_body(page), page["url"], None, parts)
+            new = extract_multipage(
+                page_body(page), page["url"], None, parts, charset=_header_charset(page)
+            )
         except ExtractionError as error:
             report.kept.append((article["id"], page["url"], f"extraction failed: {error}"))
             continue
@@ -57,6 +61,11 @@ def reextract(db: Database, source: str | None = None) -> ReextractReport:
                 register_article(db, article["id"], changes["text"])
         report.updated += 1
     return report
+
+
+def _header_charset(page: dict[str, Any]) -> str | None:
+    headers = {k.lower(): v for k, v in json.loads(page.get("headers") or "{}").items()}
+    return http_content_type_encoding(headers.get("content-type"))
 
 
 def _articles_with_pages(db: Database, source: str | None):

@@ -133,10 +133,10 @@ def test_extract_without_url_uses_an_absolute_canonical():
     assert extract_article(absolute, None)["url"].startswith("https://pantau.example/")
 
 
-def test_a_page_declaring_itself_a_website_is_not_an_article():
+def test_a_front_page_that_declares_itself_a_website_is_not_an_article():
     page = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_bytes()
     home = page.replace(b"<head>", b'<head><meta property="og:type" content="website">')
-    with pytest.raises(ExtractionError, match="og:type website"):
+    with pytest.raises(ExtractionError, match="og:type website; the URL is a site's front page"):
         extract_article(home, "http://127.0.0.1:8000/")
 
 

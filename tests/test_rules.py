@@ -26,10 +26,18 @@ def page(body: str = "", head: str = "") -> lxml_html.HtmlElement:
         ("Minggu, 18 Juli 2021 – 18:52 WIB", "2021-07-18T18:52:00+07:00"),
         ("Rabu, 20 Sep 2023 09:15 WITA", "2023-09-20T09:15:00+08:00"),
         ("Rabu, 20 Sep 2023 10:15 WIT", "2023-09-20T10:15:00+09:00"),
+        ("Rabu, 19 Juni 2024 |06:23 WIB", "2024-06-19T06:23:00+07:00"),
+        ("Published on Sep. 29, 2025, 17:09", "2025-09-29T17:09:00+07:00"),
+        ("September 18, 2023 at 14:30 WIB", "2023-09-18T14:30:00+07:00"),
     ],
 )
 def test_visible_datelines(dateline, expected):
     assert find_published_at(page(f"<div class='date'>{dateline}</div>"), None) == expected
+
+
+def test_a_published_at_meta_name_is_read():
+    head = '<meta name="published-at" content="2025-09-29T17:09:28+07:00">'
+    assert find_published_at(page(head=head), None) == "2025-09-29T17:09:28+07:00"
 
 
 def test_structured_data_comes_first():

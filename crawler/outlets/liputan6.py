@@ -3,8 +3,12 @@ from crawler.outlets import Outlet
 OUTLET = Outlet(
     name="liputan6",
     hosts=("liputan6.com",),
-    # 2020s layout; 2016 layout
-    body=("div.article-content-body__item-content", "div.read-page__content-body"),
+    # 2020s layout (its items, else their wrapper); 2016 layout
+    body=(
+        "div.article-content-body__item-content",
+        "div.article-content-body",
+        "div.read-page__content-body",
+    ),
     drop=("div.baca-juga", "div.article-content-body__item-page-number"),
 )
 
