@@ -139,13 +139,16 @@ def summarise(pages: list[dict]) -> dict:
     }
 
 
-def refused_listings() -> tuple[int, int]:
-    """(refused, total) over the real home and listing pages, which must all be refused."""
-    listings = [row for row in manifest_rows() if row["page_type"] in ("homepage", "listing")]
-    refused = sum(
-        not pantau((REAL_DATA / row["file"]).read_bytes(), row["url"]) for row in listings
-    )
-    return refused, len(listings)
+def refused_listings() -> dict[str, tuple[int, int]]:
+    """(refused, total) over the real home and listing pages, which should all be refused:
+    those whose URL the manifest knows, and those read without one (markup and text only)."""
+    counts = {"with their URL": (0, 0), "without a URL": (0, 0)}
+    for row in manifest_rows():
+        if row["page_type"] in ("homepage", "listing"):
+            key = "with their URL" if row["url"] else "without a URL"
+            refused = not pantau((REAL_DATA / row["file"]).read_bytes(), row["url"])
+            counts[key] = (counts[key][0] + refused, counts[key][1] + 1)
+    return counts
 
 
 def main() -> None:
@@ -184,7 +187,7 @@ def main() -> None:
         for row, g, t in zip(rows, pages["pantau generic only"], pages["trafilatura"])
         if "f1" in g and g["f1"] < t["f1"] - 0.005
     ]
-    refused, listings = refused_listings()
+
     print(
         f"\npantau vs trafilatura: F1 {ours['f1'] - base['f1']:+.3f}, "
         f"median time x{ours['ms'] / base['ms']:.2f}"
@@ -193,7 +196,8 @@ def main() -> None:
         f"generic only vs trafilatura: F1 {generic['f1'] - base['f1']:+.3f}; "
         f"pages more than 0.005 below trafilatura: {len(below)} {below or ''}"
     )
-    print(f"home and listing pages refused: {refused} of {listings}")
+    refused = ", ".join(f"{n} of {total} {how}" for how, (n, total) in refused_listings().items())
+    print(f"real home and listing pages refused: {refused}")
 
 
 def print_per_outlet(rows: list[dict], pages: dict[str, list[dict]]) -> None:

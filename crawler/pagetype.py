@@ -4,8 +4,8 @@ Real article pages declare `og:type` "website", home pages carry `<article>` tea
 and URLs without ids are articles too: each signal is wrong somewhere. `page_signals`
 reads what the markup and the URL say (before trafilatura cleans the tree), `judge` adds
 the extracted text and weighs the lot: a page is refused only when the evidence against
-it is at least as strong as the evidence for it; a page kept against some evidence says
-why it was doubtful.
+it outweighs the evidence for it; a page kept against some evidence says why it was
+doubtful.
 """
 
 import json
@@ -102,9 +102,9 @@ def judge(signals: Signals, body: Cleaned) -> tuple[bool, list[str]]:
     elif prose == 0:
         signals.add("no paragraph of prose", -1)
     against = signals.against()
-    # Refused when the evidence against is at least as strong as the evidence for; a page
-    # with no evidence either way is kept.
-    if signals.score < 0 or (signals.score == 0 and against):
+    # Refused only when the evidence against outweighs the evidence for: a tie is doubt,
+    # and a doubtful page is kept and recorded (a short photo story weighs like a listing).
+    if signals.score < 0:
         return False, [f"{'; '.join(against)} (for: {', '.join(signals.supporting()) or 'none'})"]
     if against:
         return True, [f"doubtful ({'; '.join(against)}), kept: {', '.join(signals.supporting())}"]
