@@ -20,11 +20,9 @@ says.
 """
 
 import argparse
-import re
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,10 +31,15 @@ import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 from readability import Document  # noqa: E402
 
-from crawler.cleanup import clean_body, is_furniture  # noqa: E402
+from crawler.cleanup import is_furniture  # noqa: E402
 from crawler.extract import ExtractionError, extract_article  # noqa: E402
 from tests.mockweb import REAL_DATA, manifest_rows, real_articles  # noqa: E402
-from tests.truth import date_right, expected_published, expected_title  # noqa: E402
+from tests.truth import (  # noqa: E402
+    body_scores,
+    date_right,
+    expected_published,
+    expected_title,
+)
 
 
 def pantau(html: bytes, url: str) -> dict:
@@ -81,15 +84,6 @@ EXTRACTORS = {
 }
 
 
-def tokens(text: str) -> Counter:
-    return Counter(re.findall(r"\w+", text.lower()))
-
-
-def body_truth(truth: dict) -> str | None:
-    body = truth.get("body_text") or "\n".join(truth.get("paragraphs") or [])
-    return clean_body(body).text if body else None
-
-
 def score_page(extractor, row: dict, repeat: int) -> dict:
     """One extractor on one page: body P/R/F1, title and date right, leaks, fastest ms."""
     html = (REAL_DATA / row["file"]).read_bytes()
@@ -107,17 +101,9 @@ def score_page(extractor, row: dict, repeat: int) -> dict:
         "lines": len(lines),
         "leaks": sum(is_furniture(line) for line in lines),
     }
-    expected = body_truth(truth)
-    if expected:
-        ours, theirs = tokens(text), tokens(expected)
-        overlap = sum((ours & theirs).values())
-        page["precision"] = overlap / max(1, sum(ours.values()))
-        page["recall"] = overlap / max(1, sum(theirs.values()))
-        page["f1"] = (
-            2 * page["precision"] * page["recall"] / (page["precision"] + page["recall"])
-            if overlap
-            else 0.0
-        )
+    scores = body_scores(text, truth)
+    if scores:
+        page["precision"], page["recall"], page["f1"] = scores
     if truth.get("title"):
         page["title"] = (found.get("title") or "").strip() == expected_title(truth)
     published = expected_published(truth)

@@ -50,6 +50,7 @@ ALWAYS_DROP = (
 )
 GENERIC_BODY = ("[itemprop='articleBody']",)
 CELL_TAGS = {"td", "th"}
+WHITESPACE = re.compile(r"\s+")
 # A list is "other news" when most of its items lead with a linked headline.
 LINK_LIST_SHARE = 0.6
 # How far a container may stray from the generic body before it is doubted: further than
@@ -98,6 +99,10 @@ def block_text(element: lxml_html.HtmlElement, drop: str) -> str:
         if links and text and text == link_text and block is not element:
             block.drop_tree()
     for node in element.iter():
+        # Newlines in the HTML source are spaces; only blocks and <br> break lines.
+        node.text = WHITESPACE.sub(" ", node.text) if node.text else node.text
+        if node is not element:
+            node.tail = WHITESPACE.sub(" ", node.tail) if node.tail else node.tail
         if not isinstance(node.tag, str):
             continue
         if node.tag in CELL_TAGS:

@@ -107,6 +107,17 @@ def test_a_summary_box_named_as_the_body_gives_way_to_the_story():
     assert any("articleBody markup" in note and "used that" in note for note in article["notes"])
 
 
+def test_line_breaks_in_the_html_source_are_not_paragraphs():
+    wrapped = KIM.replace(
+        b"dari stasiun Artyom-Primorsky 1 menuju", b"dari stasiun\n  Artyom-Primorsky 1\n  menuju"
+    )
+    page = wrapped.replace(
+        b'<div class="content">', b'<div class="content" itemprop="articleBody">'
+    )
+    text = extract_article(page, KIM_URL)["text"]
+    assert "dari stasiun Artyom-Primorsky 1 menuju titik perbatasan" in text
+
+
 def test_a_container_running_far_past_the_generic_body_is_trimmed():
     story = "Kim Jong-un meninggalkan Vladivostok pada Minggu setelah kunjungan hampir sepekan."
     generic = Cleaned("\n".join([story] * 4))

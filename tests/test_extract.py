@@ -9,11 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
+import trafilatura
 
 from crawler.cleanup import clean_body, is_furniture
 from crawler.extract import ExtractionError, extract_article
 from tests.mockweb import FIXTURES, REAL_DATA, real_articles
-from tests.truth import date_right, expected_published, expected_title
+from tests.truth import body_scores, date_right, expected_published, expected_title
 
 URL_LINE = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$")
 
@@ -81,6 +82,26 @@ def test_real_page_body(real_data, extracted, row):
     assert " ".join(last[-8:]) in text  # the ending
     for line in extracted(row)["text"].splitlines():
         assert not is_furniture(line), line
+
+
+@pytest.mark.parametrize(
+    "row",
+    [r for r in REAL if r["truth"].get("body_text") or r["truth"].get("paragraphs")],
+    ids=lambda row: Path(row["file"]).stem,
+)
+def test_rules_only_add_to_the_generic_path_and_it_to_trafilatura(real_data, extracted, row):
+    """Quality gate, page by page (bench/extraction.py prints the same figures): the generic
+    path alone never falls below plain trafilatura, and outlet rules never below it."""
+    html = (REAL_DATA / row["file"]).read_bytes()
+    plain = trafilatura.bare_extraction(html, url=row["url"], with_metadata=True)
+    generic = extract_article(html, row["url"], outlet_rules=False)["text"]
+    f1 = {
+        "plain": body_scores(plain.text if plain else "", row["truth"])[2],
+        "generic": body_scores(generic, row["truth"])[2],
+        "pantau": body_scores(extracted(row)["text"], row["truth"])[2],
+    }
+    assert f1["generic"] >= f1["plain"] - 0.005, f1
+    assert f1["pantau"] >= f1["generic"] - 0.005, f1
 
 
 def _written_pages():
