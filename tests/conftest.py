@@ -18,7 +18,8 @@ LOOPBACK_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_DELAY": "0",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
-    "DOWNLOAD_TIMEOUT": "2",
+    # Generous: on a loaded machine a loopback GET can wait seconds for a busy reactor.
+    "DOWNLOAD_TIMEOUT": "10",
     "RETRY_TIMES": "1",
     "PANTAU_RETRY_BACKOFF_BASE": "0.1",
 }

@@ -21,7 +21,7 @@ REAL_DATA = Path(
     os.environ.get("PANTAU_REAL_DATA", Path(__file__).resolve().parents[2] / "shared/data/real")
 )
 HUGE_BODY_BYTES = 30 * 1024 * 1024
-SLOW_SECONDS = 4.0
+SLOW_SECONDS = 12.0
 RETRY_AFTER_SECONDS = 1
 
 
