@@ -53,6 +53,8 @@ CELL_TAGS = {"td", "th"}
 WHITESPACE = re.compile(r"\s+")
 # A list is "other news" when most of its items lead with a linked headline.
 LINK_LIST_SHARE = 0.6
+# A paragraph whose text is this much link text is a link to another story.
+LINK_ONLY = 0.8
 # How far a container may stray from the generic body before it is doubted: further than
 # a photo caption or a fact box, nearer than a teaser grid or a one-paragraph summary.
 LONGER_THAN_GENERIC = 1.5
@@ -136,7 +138,7 @@ def generic_body(document_body: etree._Element | None) -> Cleaned:
             _drop(element)
     for element in list(body.iter("p", "head", "item", "quote")):
         text = _words(element)
-        if text and element.getparent() is not None and _link_share(element, text) >= 0.8:
+        if text and element.getparent() is not None and _link_share(element, text) >= LINK_ONLY:
             _drop(element)
     etree.strip_tags(body, "ref")  # the links were only needed to find link lists
     text = xmltotxt(body, include_formatting=False)

@@ -205,7 +205,10 @@ def decode(body: bytes, charset: str | None = None) -> str:
     if bom_encoding and bom:
         return body[len(bom) :].decode(bom_encoding, errors="replace")
     try:
-        return body.decode("utf-8")
+        text = body.decode("utf-8")
+        # NUL bytes are valid UTF-8, but in a page they mean UTF-16/32 without a BOM.
+        if "\x00" not in text[:4096]:
+            return text
     except UnicodeDecodeError:
         pass
     for declared in (html_body_declared_encoding(body), charset):

@@ -201,6 +201,13 @@ def test_utf16_and_utf32_with_a_byte_order_mark_decode(encoding):
     assert article["title"] == "Kim Jong-un Tinggalkan Vladivostok, Pulang dengan Kereta Lapis Baja"
 
 
+def test_utf16_without_a_byte_order_mark_decodes_by_the_header_charset():
+    page = _page_in("utf-8").decode("utf-8").encode("utf-16-le")
+    assert CURLY in extract_article(page, KIM_URL, charset="utf-16-le")["text"]
+    with pytest.raises(ExtractionError, match="binary content"):
+        extract_article(page, KIM_URL)
+
+
 def test_extract_command_takes_the_header_charset_and_prints_notes(tmp_path):
     page = tmp_path / "kim.html"
     page.write_bytes(_page_in("windows-1252"))
