@@ -53,6 +53,12 @@ FURNITURE_LINES = [
     r"\(?(?:antara|antara foto|ant|reuters|afp|ap|epa)\s*/[^)]{1,120}\)?\.?",
     r".{0,250}\((?:antara foto|foto antara)/[^)]{1,120}\)\.?",
     r"(?:sumber|kredit|credit)\s*(?:foto|gambar)\s*:.{0,200}",
+    r"(?:fotografer|photographer|videografer)\s*:.{0,100}",
+    # a site's own contact lines hide the "@" from spam bots: "Redaksi: redaksi[at]detik.com"
+    # (an address a story gives, "KONTAK: info@...", stays)
+    r".{0,60}?[\w.-]+\s*\[at\]\s*[\w-]+\.[a-z.]{2,}\s*",
+    # a menu on one line: "SolusiUKM · Iklan Baris · Blog · Forum"
+    r"[^·•]{1,40}(?:[·•][^·•]{1,40}){3,}",
     r"\d+\s+komentar|komentar|kirim komentar",
     r"(?:dapatkan|ikuti|simak) (?:update|informasi|berita|breaking news|kabar)\b.{0,250}",
     r"(?:download|unduh) (?:aplikasi|app)\b.{0,200}",

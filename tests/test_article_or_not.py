@@ -145,6 +145,21 @@ def test_closing_staff_codes_go_in_all_their_forms(ending):
     assert cleaned.text == "Paragraf pertama berita.\nKalimat terakhir berita ini."
 
 
+@pytest.mark.parametrize(
+    "line, furniture",
+    [
+        ("Fotografer: Grandyos Zafna", True),
+        ("Redaksi: redaksi[at]detikfinance.com", True),
+        ("SolusiUKM · Iklan Baris · Blog · Forum · Sindikasi", True),
+        ("KONTAK: info@merhametveadalet.com", False),
+        ("Kim tiba pukul 10.00 · disambut Putin · lalu makan siang", False),
+    ],
+)
+def test_photographer_lines_hidden_contacts_and_one_line_menus_are_furniture(line, furniture):
+    text = f"Paragraf pertama berita ini cukup panjang.\n{line}\nParagraf terakhir."
+    assert (line not in clean_body(text).text) is furniture
+
+
 def test_embed_markers_go_wherever_they_sit():
     cleaned = clean_body(
         "Kim tiba di stasiun. [Gambas:Video CNN] Ia disambut pejabat.\n[Gambas:Instagram]"
