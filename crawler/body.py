@@ -65,6 +65,8 @@ SUPPORTED_LINE = 0.5
 CONTAINED = 0.8
 # A line of prose, not a headline, a caption or a menu entry.
 PROSE_WORDS = 20
+# Loose text before a div's first paragraph that is a lead, not a label or a byline.
+MIN_LOOSE_LEAD = 100
 # Below this a generic body is no yardstick (a photo page's captions, a failed guess).
 MIN_COMPARABLE_CHARS = 250
 
@@ -225,3 +227,29 @@ def _supported(line: str, generic_words: Counter) -> bool:
 
 def _tokens(text: str) -> Counter:
     return Counter(re.findall(r"\w+", text.lower()))
+
+
+def wrap_leads(tree: lxml_html.HtmlElement) -> None:
+    """Give a story's lead its own paragraph when it sits as loose text before the first one.
+
+    Older templates write "<b>Kapanlagi.com</b> - Lead ... <p>Second paragraph</p>"; trafilatura
+    reads paragraphs and drops the loose text, which is the lead. Only a div whose own text
+    before its first paragraph is long, and that goes on in at least two paragraphs, is touched.
+    """
+    for div in list(tree.iter("div")):
+        paragraphs = [index for index, child in enumerate(div) if child.tag == "p"]
+        if len(paragraphs) < 2:
+            continue
+        leading = list(div)[: paragraphs[0]]
+        if any(not isinstance(node.tag, str) or node.tag in BLOCK_TAGS for node in leading):
+            continue
+        lead_text = (div.text or "") + "".join(
+            node.text_content() + (node.tail or "") for node in leading
+        )
+        if len(" ".join(lead_text.split())) < MIN_LOOSE_LEAD:
+            continue
+        lead = lxml_html.Element("p")
+        lead.text, div.text = div.text, None
+        for node in leading:
+            lead.append(node)  # moves the node, with its tail
+        div.insert(0, lead)

@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import Document
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-from crawler.body import choose_body, container_text, generic_body
+from crawler.body import choose_body, container_text, generic_body, wrap_leads
 from crawler.cleanup import Cleaned, clean_body
 from crawler.dates import find_published_at
 from crawler.outlets import outlet_for
@@ -66,6 +66,7 @@ def extract_article(
     signals = page_signals(tree, url, article_pattern)
     # Read the named body container first: trafilatura cleans the tree it is given.
     container = container_text(tree, outlet_for(url) if outlet_rules else None)
+    wrap_leads(tree)
     document = _trafilatura(tree, url, with_metadata=True, date_extraction_params=DATE_PARAMS)
     if document is None and not container:
         raise ExtractionError("no article text found")

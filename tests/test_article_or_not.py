@@ -118,6 +118,21 @@ def test_line_breaks_in_the_html_source_are_not_paragraphs():
     assert "dari stasiun Artyom-Primorsky 1 menuju titik perbatasan" in text
 
 
+def test_a_lead_written_as_loose_text_before_the_first_paragraph_is_kept():
+    lead = b"<p>VLADIVOSTOK - Pemimpin Korea Utara Kim Jong-un meninggalkan kota Vladivostok"
+    assert lead in KIM
+    loose = KIM.replace(
+        lead,
+        b"<b>VLADIVOSTOK</b> - Pemimpin Korea Utara Kim Jong-un meninggalkan kota Vladivostok",
+        1,
+    )
+    loose = loose.replace(
+        b"kata kantor berita KCNA pada Senin.</p>", b"kata kantor berita KCNA pada Senin.", 1
+    )
+    text = extract_article(loose, KIM_URL, outlet_rules=False)["text"]
+    assert text.startswith("VLADIVOSTOK - Pemimpin Korea Utara Kim Jong-un meninggalkan")
+
+
 def test_a_container_running_far_past_the_generic_body_is_trimmed():
     story = "Kim Jong-un meninggalkan Vladivostok pada Minggu setelah kunjungan hampir sepekan."
     generic = Cleaned("\n".join([story] * 4))
