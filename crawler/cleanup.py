@@ -29,6 +29,7 @@ TEASER_RUN_GAP = 4
 # A teaser is a headline and a sentence or two; a story's paragraphs run longer.
 TEASER_MAX_WORDS = 40
 HEADLINE_MAX_WORDS = 20
+SENTENCE_END = (".", "!", "?", ")", '"', "”")
 # A cut must leave a story behind; shorter than this, the list is kept and its lines judged
 # one by one.
 MIN_STORY_CHARS = 200
@@ -197,7 +198,8 @@ def other_news_start(lines: list[str]) -> int:
 
 
 def _headline_like(line: str) -> bool:
-    return 0 < len(line.split()) <= HEADLINE_MAX_WORDS and not line.endswith(".")
+    # A story's last line ends a sentence or a staff code; a headline rarely does.
+    return 0 < len(line.split()) <= HEADLINE_MAX_WORDS and not line.endswith(SENTENCE_END)
 
 
 def find_credit(text: str) -> str | None:

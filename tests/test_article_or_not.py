@@ -91,6 +91,29 @@ def test_a_teaser_list_inside_an_outlet_container_is_cut():
         assert teaser not in article["text"]
 
 
+def test_a_short_last_line_before_the_teasers_stays_with_the_story():
+    # Inside a container the linked headlines are gone already: stamps and teasers remain.
+    story = "\n".join(
+        [
+            "Presiden Rusia Vladimir Putin menerima undangan Kim Jong-un ke Pyongyang.",
+            "Kremlin belum menetapkan tanggal kunjungan tersebut, kata juru bicaranya.",
+            "Kedua pemimpin bertemu lebih dari empat jam di kosmodrom Vostochny.",
+            "Kim kembali ke Pyongyang. (bgs/rul)",
+        ]
+    )
+    teasers = "\n".join(
+        [
+            "DETIKNEWS | Kamis 18 Jun 2015, 07:00 WIB",
+            "Gol tunggal dicetak pada menit akhir babak kedua.",
+            "DETIKNEWS | Kamis 18 Jun 2015, 06:30 WIB",
+            "Pedagang menyebut pasokan dari daerah berkurang.",
+        ]
+    )
+    cleaned = clean_body(story + "\n" + teasers)
+    assert cleaned.text.endswith("Kim kembali ke Pyongyang.")
+    assert "Gol tunggal" not in cleaned.text and "Pedagang" not in cleaned.text
+
+
 def test_a_table_in_the_body_is_kept_as_text():
     for rules in (True, False):
         text = extract_article(TEASERS, TEASERS_URL, outlet_rules=rules)["text"]
