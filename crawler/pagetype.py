@@ -35,7 +35,8 @@ SENTENCE_WORDS = 8
 SENTENCE_ENDS = (".", "!", "?", '"', "”")
 # Share of the extracted text that went to lists of other stories on a listing page.
 MOSTLY_LISTS = 0.6
-# Link text share of the whole page above which it is mostly navigation.
+# Link text share of the whole page above which it is mostly navigation (article pages reach
+# about half on portals with large menus, so it weighs little).
 LINK_HEAVY = 0.6
 
 
@@ -87,7 +88,7 @@ def page_signals(
         text_size = len(" ".join(body.text_content().split()))
         link_size = sum(len(" ".join(a.text_content().split())) for a in body.iter("a"))
         if text_size and link_size / text_size >= LINK_HEAVY:
-            signals.add(f"links are {link_size / text_size:.0%} of the page's text", -2)
+            signals.add(f"links are {link_size / text_size:.0%} of the page's text", -1)
     return signals
 
 
