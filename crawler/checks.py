@@ -50,7 +50,10 @@ def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> l
         (source, kind, url) for source in sources for url, kind in targets.template_urls(source)
     ]
     with ThreadPoolExecutor(PARALLEL) as pool:
-        return list(pool.map(lambda job: check_one(*job, user_agent), jobs))
+        futures = [
+            pool.submit(check_one, source, kind, url, user_agent) for source, kind, url in jobs
+        ]
+        return [future.result() for future in futures]
 
 
 def check_one(source: Source, kind: str, url: str, user_agent: str) -> Check:
@@ -64,9 +67,10 @@ def check_one(source: Source, kind: str, url: str, user_agent: str) -> Check:
         reason = getattr(error, "reason", error)
         return Check(source.name, kind, url, None, None, str(reason))
     links = _parse(kind, url, body)
-    error = None if links is not None else f"not a {kind}"
-    count = len([link for link in links if source.is_article_url(link)]) if links else links
-    return Check(source.name, kind, url, status, None if links is None else count, error)
+    if links is None:
+        return Check(source.name, kind, url, status, None, f"not a {kind}")
+    articles = [link for link in links if source.is_article_url(link)]
+    return Check(source.name, kind, url, status, len(articles))
 
 
 def _parse(kind: str, url: str, body: bytes) -> list[str] | None:

@@ -47,7 +47,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             raise IgnoreRequest(f"DNS lookup failed earlier for {host}")
         return None
 
-    async def process_response(self, request, response):
+    # Scrapy 2.19 awaits coroutine middleware methods; the stubs still say plain functions.
+    async def process_response(self, request, response):  # type: ignore[override]
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, response_status_message(response.status))
@@ -57,14 +58,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         await self._wait(request, hinted)
         return retry
 
-    async def process_exception(self, request, exception):
+    async def process_exception(self, request, exception):  # type: ignore[override]
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
             return None
         retry = self._retry(request, exception)
         if retry is not None:
             await self._wait(request, None)
         elif isinstance(exception, (CannotResolveHostError, DNSLookupError)):
-            self.unresolvable.add(urlparse_cached(request).hostname)
+            self.unresolvable.add(urlparse_cached(request).hostname or "")
         return retry
 
     async def _wait(self, request, hinted: float | None) -> None:

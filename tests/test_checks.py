@@ -1,0 +1,56 @@
+"""`pantau sources check` against a loopback web: what answered, what parsed, how many links."""
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from tests.conftest import OFFLINE_ENV, write_config
+from tests.mockweb import NOT_FOUND, MockWeb, Reply, rss
+
+
+@pytest.fixture
+def web():
+    web = MockWeb()
+    web.routes["/rss/empty.xml"] = Reply(body=rss([]), content_type="application/rss+xml")
+    web.routes["/rss/news.xml"] = Reply(
+        body=rss(
+            [
+                ("Kim tinggalkan Vladivostok", web.url("/internasional/2023/09/18/kim-pulang")),
+                ("Indeks", web.url("/indeks")),
+            ]
+        ),
+        content_type="application/rss+xml",
+    )
+    web.routes["/rss/broken.xml"] = Reply(body=b"<html><body>Bukan feed</body></html>")
+    web.start()
+    yield web
+    web.stop()
+
+
+def test_sources_check_reports_each_entry_point(web, tmp_path, monkeypatch):
+    for name, value in OFFLINE_ENV.items():
+        monkeypatch.setenv(name, value)
+    feeds = ["/rss/empty.xml", "/rss/news.xml", "/rss/broken.xml", "/rss/gone.xml"]
+    config = write_config(
+        tmp_path / "config",
+        [{"name": "pantaunews", "feeds": [web.url(path) for path in feeds]}],
+        [],
+    )
+    result = CliRunner().invoke(cli, ["sources", "check", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "pantaunews: 2/4 answered and parsed"
+    assert f"  feed     ok, 0 article links  {web.url('/rss/empty.xml')}" in lines
+    assert f"  feed     ok, 1 article links  {web.url('/rss/news.xml')}" in lines
+    assert f"  feed     FAILED (not a feed)  {web.url('/rss/broken.xml')}" in lines
+    assert f"  feed     FAILED (HTTP {NOT_FOUND.status})  {web.url('/rss/gone.xml')}" in lines
+
+
+def test_sources_check_exits_1_when_nothing_answers(web, tmp_path, monkeypatch):
+    for name, value in OFFLINE_ENV.items():
+        monkeypatch.setenv(name, value)
+    config = write_config(
+        tmp_path / "config", [{"name": "gone", "feeds": [web.url("/rss/gone.xml")]}], []
+    )
+    result = CliRunner().invoke(cli, ["sources", "check", "--config", str(config)])
+    assert result.exit_code == 1
