@@ -31,7 +31,7 @@ from crawler.schema import open_db
 # Past this many frames in the WAL, the writer waits between two groups for the
 # checkpointer to copy it all, so that its next group starts the WAL again from the top
 # (SQLite restarts it only when a writer begins after a complete copy; a writer that never
-# waits would grow it forever). About three groups at a million articles.
+# waits would grow it forever).
 WAL_RESET_FRAMES = 65_536
 # A safety net only: should the thread die, the writer copies the WAL itself past this.
 WAL_LIMIT_PAGES = 262_144

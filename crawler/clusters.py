@@ -10,8 +10,7 @@
 The near-duplicate index (`dedup_signatures`, `dedup_keys`) names articles by their rowid
 in `articles`, as the full-text index does: an integer keeps `dedup_keys` half the size,
 and makes `dedup_signatures` a table that new articles append to, with no index of article
-ids to update at random (dropping one such index from a copy of bench/dedup-scale.py's
-million-article archive took about 0.1 ms off each insert).
+ids to update at random (each such index costs every insert a random write).
 """
 
 import json

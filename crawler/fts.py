@@ -1,22 +1,22 @@
 """Full-text search over articles: FTS5 kept current by triggers, batched inside group commits.
 
 The index is sqlite-utils' (`enable_fts`; unicode61 with remove_diacritics folds case and
-accents, porter is English-only) and so are the triggers' statements, with two changes,
-both measured by bench/dedup-scale.py:
+accents, porter is English-only) and so are the triggers' statements, with two changes
+(bench/dedup-scale.py measures their effect):
 
 - Inside a group commit (crawler/archive.py) new articles are indexed when the group
   commits, in one statement. SQLite's FTS5 writes its pending index to disk at every
-  savepoint and every statement that runs a trigger, so indexing article by article wrote a
-  tiny segment per article (about 0.35 ms each, against 0.08 ms for the same rows indexed
-  in one statement). The writer marks its group with a row in `fts_deferral`, inside its
-  own transaction, so no other connection ever sees it; the triggers skip the rows inserted
-  after the mark, and `index_deferred` indexes them just before the commit. Every other
-  writer (Datasette, sqlite-utils, `pantau reextract`) is indexed at once, as before.
+  savepoint and every statement that runs a trigger, so indexing article by article would
+  write a tiny segment per article. The writer marks its group with a row in
+  `fts_deferral`, inside its own transaction, so no other connection ever sees it; the
+  triggers skip the rows inserted after the mark, and `index_deferred` indexes them just
+  before the commit. Every other writer (Datasette, sqlite-utils, `pantau reextract`) is
+  indexed at once.
 - The update trigger fires on title and text only: a new cluster_id or fetched_at does not
   reindex the article.
 
-And FTS5 merges its segments less eagerly (`automerge` 16, not 4): at 300k articles this
-took a quarter off the cost of a commit, while a search reads a few more segments.
+And FTS5 merges its segments less eagerly (`automerge` 16, not 4): a commit merges less
+often, while a search reads a few more segments.
 """
 
 from sqlite_utils import Database

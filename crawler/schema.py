@@ -197,7 +197,7 @@ def m003_near_duplicates_and_versions(db: Database) -> None:
 
 @migrations()
 def m004_templates_and_windows(db: Database) -> None:
-    # sources.yml gained tag/search templates and topics.yml a window after m001.
+    # Tag/search templates and a topic's window are stored beside the m001 columns.
     db.table("sources").add_column("tags", str)
     db.table("sources").add_column("search", str)
     db.table("topics").add_column("since", str)
@@ -206,8 +206,8 @@ def m004_templates_and_windows(db: Database) -> None:
 
 @migrations()
 def m005_lighter_dedup_index(db: Database) -> None:
-    # Archives made by earlier Pantau have it: old keys are now deleted through the old sketch
-    # (crawler/clusters.py), and this index cost every insert INDEXED random writes.
+    # Old keys are deleted through the old sketch (crawler/clusters.py), so this index would
+    # only cost every insert INDEXED random writes.
     db.execute("drop index if exists dedup_keys_article")
 
 

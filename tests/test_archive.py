@@ -200,8 +200,8 @@ def wal_size_after_groups(path, groups: int, checkpointer_running: bool) -> int:
 
 
 def test_the_checkpointer_keeps_the_wal_from_growing(tmp_path, monkeypatch):
-    # Commits no longer copy the WAL into the archive themselves (crawler/archive.py), and
-    # a writer that never waits would keep SQLite from starting the WAL again.
+    # Commits leave copying the WAL to the checkpointer (crawler/archive.py), and a writer
+    # that never waits for it would keep SQLite from starting the WAL again.
     monkeypatch.setattr("crawler.archive.WAL_RESET_FRAMES", 100)
     without = wal_size_after_groups(tmp_path / "without.db", 30, checkpointer_running=False)
     with_thread = wal_size_after_groups(tmp_path / "with.db", 30, checkpointer_running=True)
