@@ -1,0 +1,114 @@
+"""The main crawl path on pages written for these tests: it runs without ../shared.
+
+A feed on 127.0.0.1 lists two written articles (one declares og:type "website"), the AMP
+variant of one of them, a copy of it with tracking parameters, and a tag page; `pantau
+crawl` runs twice.
+"""
+
+import json
+
+import pytest
+
+from crawler.urls import url_id
+from tests.conftest import rows, run_pantau, seed_topic, write_config
+from tests.mockweb import FIXTURES, MockWeb, Reply, rss
+
+WRITTEN = FIXTURES / "pages" / "pantaunews"
+TAG = "/pantaunews/tag/kim-jong-un"
+
+
+def _path(name: str) -> str:
+    return json.loads((WRITTEN / f"{name}.json").read_text("utf-8"))["url_path"]
+
+
+@pytest.fixture(scope="module")
+def own_web():
+    web = MockWeb()
+    kim, putin = _path("kim-vladivostok"), _path("kim-teaser-list")
+    amp = "/pantaunews/amp/internasional/2023/09/18/kim-vladivostok"
+    web.routes[kim] = Reply(body=(WRITTEN / "kim-vladivostok.html").read_bytes())
+    web.routes[amp] = Reply(body=(WRITTEN / "kim-vladivostok-amp.html").read_bytes())
+    web.routes[putin] = Reply(body=(WRITTEN / "kim-teaser-list.html").read_bytes())
+    web.routes[TAG] = Reply(body=(FIXTURES / "listings" / "tag-kim-jong-un.html").read_bytes())
+    items = [
+        ("Kim Jong-un Tinggalkan Vladivostok", web.url(kim)),
+        ("Kim Jong-un Tinggalkan Vladivostok", web.url(kim + "?utm_source=rss")),
+        ("Kim Jong-un Tinggalkan Vladivostok (AMP)", web.url(amp)),
+        ("Putin Terima Undangan Kim ke Pyongyang", web.url(putin)),
+        ("Kim Jong-un", web.url(TAG)),
+    ]
+    web.routes["/pantaunews/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
+    web.start()
+    yield web, {"kim": kim, "amp": amp, "putin": putin}
+    web.stop()
+
+
+@pytest.fixture(scope="module")
+def crawled(own_web, tmp_path_factory):
+    web, paths = own_web
+    base = tmp_path_factory.mktemp("own")
+    source = {
+        "name": "pantaunews",
+        "hosts": ["127.0.0.1"],
+        "feeds": [web.url("/pantaunews/rss.xml")],
+        "article_pattern": "/pantaunews/",
+    }
+    # The seed's story, and a topic without terms that keeps everything (as in test_crawl).
+    config = write_config(
+        base / "config", [source], [seed_topic(0.15), {"name": "semua", "min_relevance": 0}]
+    )
+    db = base / "archive.db"
+    first = run_pantau("crawl", "--config", str(config), "--db", str(db))
+    stored = rows(db, "select id, url, title from articles where is_seed = 0 order by url")
+    requests = len(web.log)
+    second = run_pantau("crawl", "--config", str(config), "--db", str(db))
+    return {
+        "web": web,
+        "paths": paths,
+        "db": db,
+        "first": first,
+        "second": second,
+        "stored": stored,
+        "requests": requests,
+    }
+
+
+def test_both_articles_are_stored_once(crawled):
+    assert crawled["first"].returncode == 0, crawled["first"].stderr[-3000:]
+    web, paths = crawled["web"], crawled["paths"]
+    assert [row["url"] for row in crawled["stored"]] == sorted(
+        [web.url(paths["kim"]), web.url(paths["putin"])]
+    )
+    # The tracking-parameter copy and the AMP variant lead to the same article.
+    for path in (paths["kim"] + "?utm_source=rss", paths["amp"]):
+        linked = rows(
+            crawled["db"], "select article_id from urls where id = ?", [url_id(web.url(path))]
+        )
+        assert linked and linked[0]["article_id"] == next(
+            row["id"] for row in crawled["stored"] if row["url"] == web.url(paths["kim"])
+        ), path
+
+
+def test_the_tag_page_is_refused_and_the_doubtful_article_says_why(crawled):
+    web, paths = crawled["web"], crawled["paths"]
+    tag = rows(
+        crawled["db"], "select status, reason from urls where id = ?", [url_id(web.url(TAG))]
+    )
+    assert tag[0]["status"] == "dropped"
+    assert "not an article page" in tag[0]["reason"] and "tag" in tag[0]["reason"]
+    putin = rows(
+        crawled["db"],
+        "select status, reason from urls where id = ?",
+        [url_id(web.url(paths["putin"]))],
+    )
+    assert putin[0]["status"] == "article"
+    assert "og:type website" in putin[0]["reason"]
+
+
+def test_the_second_run_stores_nothing_and_refetches_no_article(crawled):
+    second = crawled["second"]
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert rows(crawled["db"], "select count(*) as n from articles where is_seed = 0")[0]["n"] == 2
+    web, paths = crawled["web"], crawled["paths"]
+    for path in (paths["kim"], paths["putin"], TAG):
+        assert len(web.requests_for(path)) == 1, path
