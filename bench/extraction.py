@@ -33,6 +33,7 @@ from readability import Document  # noqa: E402
 
 from crawler.cleanup import is_furniture  # noqa: E402
 from crawler.extract import ExtractionError, extract_article  # noqa: E402
+from crawler.sources import load_config  # noqa: E402
 from tests.mockweb import REAL_DATA, manifest_rows, real_articles  # noqa: E402
 from tests.truth import (  # noqa: E402
     body_scores,
@@ -41,10 +42,13 @@ from tests.truth import (  # noqa: E402
     expected_title,
 )
 
+# The shipped outlets' body rules (config/outlets/).
+RULES = load_config(Path(__file__).resolve().parents[1] / "config").body_rules()
+
 
 def pantau(html: bytes, url: str) -> dict:
     try:
-        return extract_article(html, url)
+        return extract_article(html, url, rules=RULES)
     except ExtractionError:
         return {}
 
@@ -52,7 +56,7 @@ def pantau(html: bytes, url: str) -> dict:
 def pantau_generic(html: bytes, url: str) -> dict:
     """Pantau with every outlet rule switched off: what an outlet without rules gets."""
     try:
-        return extract_article(html, url, outlet_rules=False)
+        return extract_article(html, url)
     except ExtractionError:
         return {}
 

@@ -1,6 +1,6 @@
 """Finding an article's body: trafilatura's guess, and the container rules or markup name.
 
-Structured markup (`itemprop="articleBody"`) and per-outlet rules (crawler/outlets/) name
+Structured markup (`itemprop="articleBody"`) and an outlet's rules (`body` in its config) name
 the body container; its text is read block by block, furniture inside it dropped.
 trafilatura's own body (`generic_body`) loses the link lists it kept. `choose_body` weighs
 the two: a container is a refinement of the generic body, never a cliff, so a container
@@ -17,7 +17,7 @@ from lxml.cssselect import CSSSelector
 from trafilatura.xml import xmltotxt
 
 from crawler.cleanup import Cleaned, clean_body
-from crawler.outlets import Outlet
+from crawler.rules import BodyRules
 
 BLOCK_TAGS = {
     "p",
@@ -71,7 +71,7 @@ MIN_LOOSE_LEAD = 100
 MIN_COMPARABLE_CHARS = 250
 
 
-def container_text(tree: lxml_html.HtmlElement, outlet: Outlet | None) -> tuple[str, str] | None:
+def container_text(tree: lxml_html.HtmlElement, outlet: BodyRules | None) -> tuple[str, str] | None:
     """Text of the body container named by the outlet's rules or by markup, and which of
     the two named it; None when neither matches."""
     selectors = [(s, f"{outlet.name} rules") for s in outlet.body] if outlet else []

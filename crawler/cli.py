@@ -9,12 +9,13 @@ import click
 from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
-from crawler.cli_topics import config_option, load, sources, topic
+from crawler.cli_topics import config_option, load, outlets_if_any, sources, topic
 from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from crawler.extract import ExtractionError, extract_article
 from crawler.reextract import reextract as reextract_pages
 from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
 from crawler.schema import open_db
+from crawler.sources import body_rules
 from crawler.warc import write_warc
 
 
@@ -122,7 +123,8 @@ def serve(config_dir, db_path, host, port):
     default=None,
     help="Charset the server's Content-Type header gave (used when the page declares none)",
 )
-def extract(file, url, charset):
+@config_option
+def extract(file, url, charset, config_dir):
     """Extract one saved page and print it as JSON.
 
     `notes` lists what was doubtful on the way (a page kept against some evidence, a
@@ -135,7 +137,8 @@ def extract(file, url, charset):
     if charset and not resolve_encoding(charset):
         raise click.BadParameter(f"unknown charset: {charset!r}", param_hint="--charset")
     try:
-        article = extract_article(file.read_bytes(), url, charset=charset)
+        rules = body_rules(outlets_if_any(config_dir))
+        article = extract_article(file.read_bytes(), url, charset=charset, rules=rules)
     except ExtractionError as error:
         raise click.ClickException(f"{file}: no article: {error}")
     click.echo(json.dumps(article, ensure_ascii=False, indent=2))
@@ -144,7 +147,8 @@ def extract(file, url, charset):
 @cli.command()
 @db_option
 @click.option("--source", default=None, help="Only pages fetched for this source")
-def reextract(db_path, source):
+@config_option
+def reextract(db_path, source, config_dir):
     """Re-run extraction over stored pages, updating articles in place.
 
     Nothing is refetched. An article whose new extraction fails or is much shorter keeps
@@ -154,7 +158,7 @@ def reextract(db_path, source):
 
         pantau reextract --db archive.db --source detik
     """
-    report = reextract_pages(_existing_archive(db_path), source)
+    report = reextract_pages(_existing_archive(db_path), source, outlets_if_any(config_dir))
     for article_id, url, why in report.kept:
         click.echo(f"kept {article_id} ({url}): {why}")
     click.echo(f"{report.updated} updated, {report.unchanged} unchanged, {len(report.kept)} kept")

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from crawler.checks import check_sources
-from crawler.sources import ConfigError, load_config
+from crawler.sources import ConfigError, Source, load_config
 from crawler.targets import targets_for
 from crawler.terms import query_terms
 from crawler.topics import TopicError, add_topic
@@ -19,7 +19,7 @@ def config_option(function):
         type=click.Path(file_okay=False, path_type=Path),
         default="config",
         show_default=True,
-        help="Directory holding sources.yml, topics.yml, crawl.yml and metadata.yml",
+        help="Directory holding outlets/ (or sources.yml), topics.yml, crawl.yml and metadata.yml",
     )(function)
 
 
@@ -143,3 +143,11 @@ def load(config_dir: Path):
         return load_config(config_dir)
     except ConfigError as error:
         raise click.ClickException(str(error))
+
+
+def outlets_if_any(config_dir: Path) -> list[Source]:
+    """The configured outlets, or none when the default config directory is absent (a page
+    read outside a project gets the generic extraction); a bad config is still an error."""
+    if config_dir == Path("config") and not config_dir.is_dir():
+        return []
+    return load(config_dir).sources

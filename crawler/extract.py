@@ -17,8 +17,8 @@ from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encodi
 from crawler.body import choose_body, container_text, generic_body, wrap_leads
 from crawler.cleanup import Cleaned, clean_body
 from crawler.dates import find_published_at
-from crawler.outlets import outlet_for
 from crawler.pagetype import judge, page_signals
+from crawler.rules import BodyRules, rules_for
 from crawler.urls import normalize_url, pick_canonical, registrable_domain
 
 # trafilatura 2.3 returns a few words for navigation-only pages instead of None.
@@ -52,20 +52,21 @@ def extract_article(
     *,
     charset: str | None = None,
     article_pattern: str | None = None,
-    outlet_rules: bool = True,
+    rules: list[BodyRules] | None = None,
 ) -> dict[str, Any]:
     """Extract url, title, author, editor, credit, published_at, text, language and notes.
 
     `charset` is the one the HTTP header gave (used when the page declares none);
     `article_pattern` is the source's, one more hint that the page is an article;
-    `outlet_rules=False` runs the generic path alone (for measuring it). `notes` says what
+    `rules` are the outlets' body rules (`Config.body_rules()`); without them the generic
+    path runs alone. `notes` says what
     was doubtful or overruled on the way. Raises ExtractionError with the reason when the
     page holds no article.
     """
     tree = parse_html(html, charset)
     signals = page_signals(tree, url, article_pattern)
     # Read the named body container first: trafilatura cleans the tree it is given.
-    container = container_text(tree, outlet_for(url) if outlet_rules else None)
+    container = container_text(tree, rules_for(url, rules or []))
     wrap_leads(tree)
     document = _trafilatura(tree, url, with_metadata=True, date_extraction_params=DATE_PARAMS)
     if document is None and not container:
@@ -136,21 +137,27 @@ def extract_multipage(
     3, ... appended."""
     article = extract_article(html, url, allowed_hosts, **options)
     for part_url, body in continuations:
-        more = extract_continuation(body, part_url, article["title"], options.get("charset"))
+        more = extract_continuation(
+            body, part_url, article["title"], options.get("charset"), options.get("rules")
+        )
         if more:
             article["text"] += "\n" + more
     return article
 
 
 def extract_continuation(
-    html: str | bytes, url: str | None, title: str, charset: str | None = None
+    html: str | bytes,
+    url: str | None,
+    title: str,
+    charset: str | None = None,
+    rules: list[BodyRules] | None = None,
 ) -> str:
     """The body text of page 2, 3, ... of a multi-page article ("" when there is none)."""
     try:
         tree = parse_html(html, charset)
     except ExtractionError:
         return ""
-    container = container_text(tree, outlet_for(url))
+    container = container_text(tree, rules_for(url, rules or []))
     document = _trafilatura(tree, url)
     generic = generic_body(document.body if document else None)
     named = clean_body(container[0]) if container else None

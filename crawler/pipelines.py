@@ -36,6 +36,7 @@ class ExtractPipeline:
                 parts,
                 charset=http_content_type_encoding(page.content_type),
                 article_pattern=spider.source.article_pattern,
+                rules=spider.rules,
             )
         except ExtractionError as error:
             raise DropItem(f"no article ({error}): {page.url}")

@@ -14,6 +14,7 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.clusters import register_article
 from crawler.db import page_body, text_fingerprint
 from crawler.extract import ExtractionError, extract_multipage
+from crawler.sources import Source, body_rules
 
 # A new text under half the old length more likely lost the body than found it.
 MIN_LENGTH_RATIO = 0.5
@@ -27,14 +28,25 @@ class ReextractReport:
     kept: list[tuple[str, str, str]] = field(default_factory=list)  # (article id, url, why)
 
 
-def reextract(db: Database, source: str | None = None) -> ReextractReport:
-    """Re-extract every article that has a stored page (of one source, if given)."""
+def reextract(
+    db: Database, source: str | None = None, outlets: list[Source] | None = None
+) -> ReextractReport:
+    """Re-extract every article that has a stored page (of one source, if given), with the
+    configured outlets' body rules and article patterns."""
     report = ReextractReport()
+    rules = body_rules(outlets or [])
+    patterns = {outlet.name: outlet.article_pattern for outlet in outlets or []}
     for article, page, continuations in _articles_with_pages(db, source):
         parts = [(part["url"], page_body(part)) for part in continuations]
         try:
             new = extract_multipage(
-                page_body(page), page["url"], None, parts, charset=_header_charset(page)
+                page_body(page),
+                page["url"],
+                None,
+                parts,
+                charset=_header_charset(page),
+                article_pattern=patterns.get(page["source"]),
+                rules=rules,
             )
         except ExtractionError as error:
             report.kept.append((article["id"], page["url"], f"extraction failed: {error}"))

@@ -83,7 +83,7 @@ def run_crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> Crawl
     for source in config.sources:
         crawler = process.create_crawler(NewsSpider)
         crawlers[source.name] = crawler
-        process.crawl(crawler, source=source, topics=config.topics)
+        process.crawl(crawler, source=source, topics=config.topics, rules=config.body_rules())
     if crawlers:
         process.start()
     per_source = {name: summarize(crawler.stats.get_stats()) for name, crawler in crawlers.items()}

@@ -1,18 +1,25 @@
-"""Configuration: sources.yml, topics.yml and crawl.yml in one config directory.
+"""Configuration: outlets/*.yml (or sources.yml), topics.yml and crawl.yml in one directory.
+
+An outlet is one entry in one place: its hosts, where to discover articles, what an article
+URL looks like and where its pages keep the body (`body`, `drop`, `sections`). Each file
+under outlets/ holds one entry; sources.yml holds a list of them under `sources:`. Both
+forms take the same keys.
 
 Every problem is raised as `ConfigError(file, key, problem)`, which the CLI prints as a
 single line; nothing here prints tracebacks or half-loads a file.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
+from cssselect import GenericTranslator, SelectorError
 
 from crawler import __version__
+from crawler.rules import BodyRules
 from crawler.urls import looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
@@ -27,8 +34,18 @@ class ConfigError(Exception):
 
 
 @dataclass
+class Section:
+    """A part of an outlet's site whose pages keep the body elsewhere (a photo host)."""
+
+    hosts: list[str]
+    body: list[str]
+    drop: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Source:
-    """One outlet (or one section of an outlet): where to look and what an article URL is."""
+    """One outlet (or one section of an outlet): where to look, what an article URL is, and
+    where its pages keep the article body."""
 
     name: str
     hosts: list[str] = field(default_factory=list)
@@ -39,11 +56,24 @@ class Source:
     # URL templates filled from a topic's query terms: ".../tag/{tag}", "...?q={query}".
     tags: list[str] = field(default_factory=list)
     search: list[str] = field(default_factory=list)
+    # CSS selectors of the body container (newest layout first) and of furniture inside it.
+    body: list[str] = field(default_factory=list)
+    drop: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
 
     def is_article_url(self, url: str) -> bool:
         if self.article_pattern is None:
             return looks_like_article_url(url)
         return re.search(self.article_pattern, url) is not None
+
+    def body_rules(self) -> list[BodyRules]:
+        """Extraction rules for the outlet's hosts and for each of its sections."""
+        rules = [BodyRules(self.name, tuple(self.hosts), tuple(self.body), tuple(self.drop))]
+        rules += [
+            BodyRules(f"{self.name}/{section.hosts[0]}", *map(tuple, astuple(section)))
+            for section in self.sections
+        ]
+        return [rule for rule in rules if rule.body]
 
 
 @dataclass
@@ -96,6 +126,14 @@ class Config:
     topics: list[Topic]
     crawl: CrawlConfig
 
+    def body_rules(self) -> list[BodyRules]:
+        return body_rules(self.sources)
+
+
+def body_rules(outlets: list[Source]) -> list[BodyRules]:
+    """Every outlet's body rules, for extraction."""
+    return [rule for outlet in outlets for rule in outlet.body_rules()]
+
 
 def load_config(directory: Path | str) -> Config:
     """Load and validate every file of a config directory."""
@@ -104,16 +142,48 @@ def load_config(directory: Path | str) -> Config:
         raise ConfigError(directory, "(directory)", "config directory not found")
     return Config(
         directory=directory,
-        sources=load_sources(directory / "sources.yml"),
+        sources=load_outlets(directory),
         topics=load_topics(directory / "topics.yml"),
         crawl=load_crawl_config(directory / "crawl.yml"),
     )
 
 
-def load_sources(path: Path) -> list[Source]:
-    entries = _top_level_list(path, "sources", required=True)
+def load_outlets(directory: Path) -> list[Source]:
+    """The outlets of a config directory: one per file in outlets/, then sources.yml's."""
+    listed = directory / "sources.yml"
+    files = sorted((directory / "outlets").glob("*.yml"))
+    if not files and not listed.exists():
+        raise ConfigError(
+            listed, "(file)", f"file not found, and no outlet files in {directory / 'outlets'}"
+        )
+    loaded = [
+        (path, source)
+        for path in files
+        for source in load_sources(path, [_outlet_entry(path)], key="")
+    ]
+    if listed.exists():
+        entries = _top_level_list(listed, "sources", required=True)
+        loaded += [(listed, source) for source in load_sources(listed, entries)]
+    seen: dict[str, Path] = {}
+    for path, source in loaded:
+        if source.name in seen:
+            raise ConfigError(
+                path, "name", f"duplicate source name {source.name!r} (also in {seen[source.name]})"
+            )
+        seen[source.name] = path
+    return [source for _, source in loaded]
+
+
+def _outlet_entry(path: Path) -> dict[str, Any]:
+    """An outlet file's one entry; its name defaults to the file's stem."""
+    data = _read_yaml(path)
+    entry = _mapping(path, "(top level)", data, allowed=None)
+    return {"name": path.stem, **entry}
+
+
+def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[Source]:
     sources: list[Source] = []
-    for where, name, values in _named_entries(path, "sources", entries, Source):
+    for where, name, values in _named_entries(path, key, entries, Source):
         pattern = _string(path, f"{where}.article_pattern", values.get("article_pattern"))
         if pattern is not None:
             try:
@@ -132,9 +202,45 @@ def load_sources(path: Path) -> list[Source]:
                 article_pattern=pattern,
                 tags=_template_list(path, f"{where}.tags", values.get("tags"), "{tag}"),
                 search=_template_list(path, f"{where}.search", values.get("search"), "{query}"),
+                body=_selector_list(path, f"{where}.body", values.get("body")),
+                drop=_selector_list(path, f"{where}.drop", values.get("drop")),
+                sections=_sections(path, f"{where}.sections", values.get("sections")),
             )
         )
+        if sources[-1].body_rules() and not sources[-1].hosts:
+            raise ConfigError(
+                path, f"{where}.hosts", "required with body rules (they apply by host)"
+            )
     return sources
+
+
+def _sections(path: Path, key: str, value: Any) -> list[Section]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(path, key, "must be a list of sections (hosts, body, drop)")
+    sections = []
+    for index, entry in enumerate(value):
+        where = f"{key}[{index}]"
+        values = _mapping(path, where, entry, allowed=Section.__dataclass_fields__)
+        hosts = [h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))]
+        body = _selector_list(path, f"{where}.body", values.get("body"))
+        if not hosts or not body:
+            raise ConfigError(path, where, "a section needs hosts and body")
+        sections.append(
+            Section(hosts, body, _selector_list(path, f"{where}.drop", values.get("drop")))
+        )
+    return sections
+
+
+def _selector_list(path: Path, key: str, value: Any) -> list[str]:
+    selectors = _string_list(path, key, value)
+    for index, selector in enumerate(selectors):
+        try:
+            GenericTranslator().css_to_xpath(selector)
+        except SelectorError as error:
+            raise ConfigError(path, f"{key}[{index}]", f"invalid CSS selector: {error}") from None
+    return selectors
 
 
 def load_topics(path: Path) -> list[Topic]:
@@ -192,9 +298,10 @@ def _named_entries(
     """(where, name, values) of each entry; names must be present and unique."""
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        values = _mapping(path, f"{key}[{index}]", entry, allowed=kind.__dataclass_fields__)
-        name = _required_string(path, f"{key}[{index}].name", values.get("name"))
-        where = f"{key}[{index}] ({name})"
+        at = f"{key}[{index}]" if key else "(top level)"
+        values = _mapping(path, at, entry, allowed=kind.__dataclass_fields__)
+        name = _required_string(path, f"{at}.name", values.get("name"))
+        where = f"{key}[{index}] ({name})" if key else name
         if name in seen:
             raise ConfigError(
                 path, f"{where}.name", f"duplicate {kind.__name__.lower()} name {name!r}"

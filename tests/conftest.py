@@ -9,9 +9,12 @@ import pytest
 import yaml
 from sqlite_utils import Database
 
+from crawler.sources import load_config
 from tests.mockweb import REAL_DATA, MockWeb, build_news_site
 
 ROOT = Path(__file__).resolve().parents[1]
+# The shipped outlets' body rules (config/outlets/), as a crawl with the shipped config uses them.
+SHIPPED_RULES = load_config(ROOT / "config").body_rules()
 SEED = ROOT / "config" / "seeds" / "voi-kim-jong-un-vladivostok-2023-09-18.txt"
 # Lift the live-web politeness for loopback; keep robots.txt on (the mock answers 404).
 LOOPBACK_SETTINGS = {

@@ -15,6 +15,7 @@ from itertools import combinations
 from pathlib import Path
 
 from crawler.extract import ExtractionError, extract_article
+from tests.conftest import SHIPPED_RULES
 from tests.mockweb import REAL_DATA, real_articles
 
 SEED = Path(__file__).resolve().parents[1] / "config" / "seeds"
@@ -25,7 +26,8 @@ def real_texts() -> list[dict]:
     texts = []
     for row in real_articles():
         try:
-            article = extract_article((REAL_DATA / row["file"]).read_bytes(), row["url"])
+            html = (REAL_DATA / row["file"]).read_bytes()
+            article = extract_article(html, row["url"], rules=SHIPPED_RULES)
         except ExtractionError:
             continue
         texts.append(

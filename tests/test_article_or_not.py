@@ -15,6 +15,7 @@ from crawler.cli import cli
 from crawler.db import save_article
 from crawler.extract import ExtractionError, extract_article
 from crawler.schema import open_db
+from tests.conftest import SHIPPED_RULES
 from tests.mockweb import FIXTURES
 
 WRITTEN = FIXTURES / "pages" / "pantaunews"
@@ -85,7 +86,7 @@ def test_a_teaser_list_inside_an_outlet_container_is_cut():
     # The same page in detik's 2015 layout, read through detik's outlet rules.
     page = TEASERS.replace(b'class="detail_text" itemprop="articleBody"', b'id="detikdetailtext"')
     url = "https://news.detik.com/read/2023/09/14/091500/7000001/1148/putin-undangan-pyongyang"
-    article = extract_article(page, url)
+    article = extract_article(page, url, rules=SHIPPED_RULES)
     assert "Putin menerima undangan" in article["text"]
     for teaser in TEASER_HEADLINES:
         assert teaser not in article["text"]
@@ -116,7 +117,7 @@ def test_a_short_last_line_before_the_teasers_stays_with_the_story():
 
 def test_a_table_in_the_body_is_kept_as_text():
     for rules in (True, False):
-        text = extract_article(TEASERS, TEASERS_URL, outlet_rules=rules)["text"]
+        text = extract_article(TEASERS, TEASERS_URL, rules=SHIPPED_RULES if rules else None)["text"]
         assert "| Pertanian | Bantuan gandum 50.000 ton | Desember 2023 |" in text
 
 
@@ -152,7 +153,7 @@ def test_a_lead_written_as_loose_text_before_the_first_paragraph_is_kept():
     loose = loose.replace(
         b"kata kantor berita KCNA pada Senin.</p>", b"kata kantor berita KCNA pada Senin.", 1
     )
-    text = extract_article(loose, KIM_URL, outlet_rules=False)["text"]
+    text = extract_article(loose, KIM_URL)["text"]
     assert text.startswith("VLADIVOSTOK - Pemimpin Korea Utara Kim Jong-un meninggalkan")
 
 

@@ -13,6 +13,7 @@ import trafilatura
 
 from crawler.cleanup import clean_body, is_furniture
 from crawler.extract import ExtractionError, extract_article
+from tests.conftest import SHIPPED_RULES
 from tests.mockweb import FIXTURES, REAL_DATA, real_articles
 from tests.truth import body_scores, date_right, expected_published, expected_title
 
@@ -35,7 +36,8 @@ def extracted():
 
     def extract(row):
         if row["file"] not in cache:
-            cache[row["file"]] = extract_article((REAL_DATA / row["file"]).read_bytes(), row["url"])
+            html = (REAL_DATA / row["file"]).read_bytes()
+            cache[row["file"]] = extract_article(html, row["url"], rules=SHIPPED_RULES)
         return cache[row["file"]]
 
     return extract
@@ -94,7 +96,7 @@ def test_rules_only_add_to_the_generic_path_and_it_to_trafilatura(real_data, ext
     path alone never falls below plain trafilatura, and outlet rules never below it."""
     html = (REAL_DATA / row["file"]).read_bytes()
     plain = trafilatura.bare_extraction(html, url=row["url"], with_metadata=True)
-    generic = extract_article(html, row["url"], outlet_rules=False)["text"]
+    generic = extract_article(html, row["url"])["text"]
     f1 = {
         "plain": body_scores(plain.text if plain else "", row["truth"])[2],
         "generic": body_scores(generic, row["truth"])[2],

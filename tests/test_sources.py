@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from crawler.sources import ConfigError, load_config
-from tests.conftest import ROOT, seed_topic, write_config
+from tests.conftest import ROOT, SHIPPED_RULES, seed_topic, write_config
 
 
 def test_shipped_config_loads():
@@ -148,7 +148,9 @@ def test_every_source_with_real_pages_recognises_and_extracts_them(real_data):
             continue  # an outlet outside the shipped list (radarnasional, dip.or.id, ...)
         assert any(s.is_article_url(url) for s in owners), url
         if row is not None:
-            article = extract_article((real_data / row["file"]).read_bytes(), url)
+            article = extract_article(
+                (real_data / row["file"]).read_bytes(), url, rules=SHIPPED_RULES
+            )
             assert article["title"] and len(article["text"]) > 80  # photo stories are short
         tested.add(owners[0].name)
     untested = sorted({s.name for s in sources} - tested)

@@ -10,6 +10,7 @@ from crawler.archive import open_for_crawl, release_shared
 from crawler.db import known_url_ids, recent_article_urls
 from crawler.items import Page
 from crawler.relevance import topic_profile
+from crawler.rules import BodyRules
 from crawler.schema import utc_now
 from crawler.sources import Source, Topic
 from crawler.targets import targets_for
@@ -35,9 +36,17 @@ def _fetched(response: Response) -> dict:
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, source: Source, topics: list[Topic] | None = None, **kwargs):
+    def __init__(
+        self,
+        source: Source,
+        topics: list[Topic] | None = None,
+        rules: list[BodyRules] | None = None,
+        **kwargs,
+    ):
         super().__init__(name=f"news:{source.name}", **kwargs)
         self.source = source
+        # Every outlet's body rules: a source's links may lead to another outlet's pages.
+        self.rules = rules or []
         # Read by ExtractPipeline: what each topic looks like and how close is close enough.
         self.topic_profiles = {topic.name: topic_profile(topic) for topic in topics or []}
         self.min_relevance = {topic.name: topic.min_relevance for topic in topics or []}
