@@ -19,14 +19,12 @@ another spider's open group.
 import sqlite3
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from crawler import db as archive_db
 from crawler.fts import defer_indexing, index_deferred
-from crawler.schema import open_db
 
 # Past this many frames in the WAL, the writer waits between two groups for the
 # checkpointer to copy it all, so that its next group starts the WAL again from the top
@@ -173,35 +171,3 @@ class ArchiveWriter:
             self.commit()
         else:
             self.commit_if_due()
-
-
-_shared: dict[str, tuple[ArchiveWriter, int]] = {}
-
-
-def open_shared(path: Path | str, **options: Any) -> ArchiveWriter:
-    """The process's writer for the archive at `path`, opened by its first user."""
-    key = str(Path(path).resolve())
-    writer, users = _shared.get(key) or (ArchiveWriter(open_db(path), **options), 0)
-    _shared[key] = (writer, users + 1)
-    return writer
-
-
-def open_for_crawl(settings: Any) -> ArchiveWriter:
-    """The shared writer for a crawl's Scrapy settings (DB_PATH, PANTAU_COMMIT_*)."""
-    return open_shared(
-        settings["DB_PATH"],
-        batch_articles=settings.getint("PANTAU_COMMIT_ARTICLES"),
-        batch_seconds=settings.getfloat("PANTAU_COMMIT_SECONDS"),
-    )
-
-
-def release_shared(writer: ArchiveWriter) -> None:
-    """Done with a shared writer: the last user commits and closes it."""
-    for key, (shared, users) in list(_shared.items()):
-        if shared is writer:
-            if users > 1:
-                _shared[key] = (shared, users - 1)
-            else:
-                del _shared[key]
-                writer.close()
-            return

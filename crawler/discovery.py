@@ -4,7 +4,7 @@ Each reader returns None when the document is not what it claims to be, so the s
 can count a malformed feed or sitemap as an error instead of crashing on it.
 """
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -26,14 +26,6 @@ class Links(list):
         self.append(url)
         if title and url not in self.titles:
             self.titles[url] = " ".join(title.split())
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
-def hosts_of(urls: list[str]) -> list[str]:
-    return sorted({host_of(url) for url in urls if host_of(url)})
 
 
 def feed_links(body: bytes) -> Links | None:

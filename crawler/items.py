@@ -24,3 +24,13 @@ class Page:
     related_depth: int = 0
     article: dict[str, Any] | None = None
     relevance: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class FailedFetch:
+    """An article URL that could not be fetched (after retries): remembered as an error,
+    so that the next crawl tries it again."""
+
+    source: str
+    urls: list[str]
+    reason: str

@@ -5,59 +5,75 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.archive import open_for_crawl, release_shared
+from crawler.context import CrawlContext
 from crawler.extract import ExtractionError, extract_multipage
+from crawler.items import FailedFetch, Page
 from crawler.relevance import score_topics
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+class NotHtml(DropItem):
+    """The response is not an HTML page (an image, a PDF)."""
+
+
+class NoArticle(DropItem):
+    """Extraction found no article on the page (see crawler/extract.py for the reasons)."""
+
+
+class Irrelevant(DropItem):
+    """The article is below every topic's min_relevance."""
+
+
 class ExtractPipeline:
-    """Page -> article dict and relevance scores, or DropItem with the reason."""
+    """Page -> article dict and relevance scores, or a DropItem subclass with the reason."""
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.context = CrawlContext.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, page):
-        spider = self.crawler.spider
+    def process_item(self, item):
+        if isinstance(item, FailedFetch):
+            return item
+        page: Page = item
         content_type = page.content_type.split(";")[0].strip().lower()
         if content_type and content_type not in HTML_TYPES:
-            raise DropItem(f"not HTML ({content_type}): {page.url}")
+            raise NotHtml(f"not HTML ({content_type}): {page.url}")
+        source = self.context.source(page.source)
         parts = [(part["url"], part["body"]) for part in page.continuations]
         try:
             page.article = extract_multipage(
                 page.body,
                 page.url,
-                spider.hosts,
+                source.allowed_hosts(),
                 parts,
                 charset=http_content_type_encoding(page.content_type),
-                article_pattern=spider.source.article_pattern,
-                rules=spider.rules,
+                article_pattern=source.article_pattern,
+                rules=self.context.rules,
             )
         except ExtractionError as error:
-            raise DropItem(f"no article ({error}): {page.url}")
-        profiles = spider.topic_profiles
+            raise NoArticle(f"no article ({error}): {page.url}")
         article = page.article
         page.relevance = score_topics(
-            profiles, article["title"], article["text"], article["published_at"]
+            self.context.profiles, article["title"], article["text"], article["published_at"]
         )
-        if profiles and not any(
-            page.relevance[name] >= spider.min_relevance[name] for name in profiles
-        ):
-            raise DropItem(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
-        spider.follow_related(page)
+        if not self.context.relevant(page.relevance):
+            raise Irrelevant(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
+        self.crawler.spider.follow_related(page)
         return page
 
 
 class ArchivePipeline:
-    """Upsert articles; record dropped pages in `urls` so that they are not fetched again."""
+    """Upsert articles; record dropped and failed pages in `urls`, so that dropped ones are
+    not fetched again and failed ones are."""
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.archive = CrawlContext.of(crawler).archive
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
@@ -65,16 +81,20 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.archive = open_for_crawl(self.crawler.settings)
         # A slow crawl still commits what it has every few seconds (see crawler/archive.py).
         self.committer = task.LoopingCall(self.archive.commit_if_due)
         self.committer.start(1.0, now=False)
 
     def close_spider(self):
         self.committer.stop()
-        release_shared(self.archive)
+        self.archive.commit()
 
-    def process_item(self, page):
+    def process_item(self, item):
+        if isinstance(item, FailedFetch):
+            for url in item.urls:
+                self.archive.record_url(url, item.source, "error", reason=item.reason[:500])
+            return item
+        page: Page = item
         first = {
             key: getattr(page, key) for key in ("url", "status", "headers", "body", "fetched_at")
         }
@@ -86,7 +106,7 @@ class ArchivePipeline:
         return page
 
     def item_dropped(self, item, response, exception):
-        status = "irrelevant" if str(exception).startswith("irrelevant") else "dropped"
+        status = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
         self.crawler.stats.inc_value(f"pantau/pages_{status}")
         best = max(item.relevance.values()) if item.relevance else None
         for url in dict.fromkeys(item.seen_urls):

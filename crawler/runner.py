@@ -8,6 +8,8 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.archive import ArchiveWriter
+from crawler.context import CrawlContext
 from crawler.db import finish_run, save_config, save_seed, start_run
 from crawler.relevance import score_topics, topic_profile
 from crawler.schema import open_db
@@ -79,13 +81,23 @@ def run_crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> Crawl
     db = open_db(db_path)
     run_id = start_run(db)
     process = AsyncCrawlerProcess(settings)
+    writer = ArchiveWriter(
+        open_db(db_path),
+        batch_articles=settings.getint("PANTAU_COMMIT_ARTICLES"),
+        batch_seconds=settings.getfloat("PANTAU_COMMIT_SECONDS"),
+    )
+    context = CrawlContext(writer, config.sources, config.topics, config.body_rules())
     crawlers = {}
-    for source in config.sources:
-        crawler = process.create_crawler(NewsSpider)
-        crawlers[source.name] = crawler
-        process.crawl(crawler, source=source, topics=config.topics, rules=config.body_rules())
-    if crawlers:
-        process.start()
+    try:
+        for source in config.sources:
+            crawler = process.create_crawler(NewsSpider)
+            context.attach(crawler)
+            crawlers[source.name] = crawler
+            process.crawl(crawler, source=source)
+        if crawlers:
+            process.start()
+    finally:
+        writer.close()
     per_source = {name: summarize(crawler.stats.get_stats()) for name, crawler in crawlers.items()}
     status = finish_run(db, run_id, per_source)
     db.close()

@@ -40,6 +40,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 300,
     "crawler.pipelines.ArchivePipeline": 800,
 }
+# Article links the archive knows, or that any source of the crawl scheduled, are not
+# requested again.
+DUPEFILTER_CLASS = "crawler.dupefilter.KnownUrlFilter"
 
 # Related links ("Baca juga") of relevant articles are followed this many hops deep.
 PANTAU_RELATED_DEPTH = 2

@@ -20,7 +20,7 @@ from cssselect import GenericTranslator, SelectorError
 
 from crawler import __version__
 from crawler.rules import BodyRules
-from crawler.urls import looks_like_article_url
+from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
 
@@ -60,6 +60,13 @@ class Source:
     body: list[str] = field(default_factory=list)
     drop: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+
+    def allowed_hosts(self) -> list[str]:
+        """The hosts the crawler may fetch from: `hosts`, else those of the entry points."""
+        if self.hosts:
+            return self.hosts
+        urls = self.feeds + self.sitemaps + self.listings + self.tags + self.search
+        return sorted({host_of(url) for url in urls} - {""})
 
     def is_article_url(self, url: str) -> bool:
         if self.article_pattern is None:

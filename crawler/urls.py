@@ -93,6 +93,10 @@ def registrable_domain(host: str) -> str:
     return ".".join(labels[-2:])
 
 
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
 def host_matches(host: str, allowed_hosts: list[str]) -> bool:
     """True when `host` is one of `allowed_hosts` or a subdomain of one."""
     host = host.lower().rstrip(".")

@@ -12,7 +12,7 @@ import pytest
 from sqlite_utils import Database
 
 from crawler import db as archive_db
-from crawler.archive import ArchiveWriter, open_shared, release_shared
+from crawler.archive import ArchiveWriter
 from crawler.dedup import INDEXED
 from crawler.schema import open_db
 from tests.conftest import ROOT
@@ -145,21 +145,6 @@ def test_a_kill_loses_only_the_open_group_and_never_half_an_article(tmp_path):
     urls = {row["url"] for row in reader["urls"].rows}
     reader.close()
     assert article(3)["url"] not in urls and article(2)["url"] in urls
-
-
-def test_one_shared_writer_per_archive_closed_by_its_last_user(tmp_path):
-    path = tmp_path / "archive.db"
-    first = open_shared(path, batch_articles=10, batch_seconds=3600)
-    second = open_shared(str(path), batch_articles=10, batch_seconds=3600)
-    assert first is second
-    save(first, 1)
-    release_shared(first)
-    assert counts(path)["articles"] == 0  # still open for the other user
-    release_shared(second)
-    assert counts(path)["articles"] == 1
-    third = open_shared(path, batch_articles=10, batch_seconds=3600)
-    assert third is not first
-    release_shared(third)
 
 
 def test_a_second_writer_waits_for_the_first_group(tmp_path):

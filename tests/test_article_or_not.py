@@ -287,10 +287,12 @@ def test_notes_of_a_kept_article_go_to_urls_reason(tmp_path):
     assert "notes" not in columns
 
 
-def test_the_crawl_hands_the_header_charset_and_the_article_pattern_to_extraction():
+def test_the_crawl_hands_the_header_charset_and_the_article_pattern_to_extraction(tmp_path):
     from scrapy.utils.misc import build_from_crawler
     from scrapy.utils.test import get_crawler
 
+    from crawler.archive import ArchiveWriter
+    from crawler.context import CrawlContext
     from crawler.items import Page
     from crawler.pipelines import ExtractPipeline
     from crawler.sources import Source
@@ -298,7 +300,9 @@ def test_the_crawl_hands_the_header_charset_and_the_article_pattern_to_extractio
 
     crawler = get_crawler(NewsSpider)
     source = Source(name="pantaunews", hosts=["127.0.0.1"], article_pattern=r"/internasional/")
-    crawler.spider = NewsSpider(source=source, topics=[])
+    writer = ArchiveWriter(open_db(tmp_path / "a.db"), batch_articles=10, batch_seconds=60)
+    CrawlContext(writer, [source], []).attach(crawler)
+    crawler.spider = NewsSpider(source=source)
     page = Page(
         url=KIM_URL,
         source="pantaunews",
@@ -313,3 +317,4 @@ def test_the_crawl_hands_the_header_charset_and_the_article_pattern_to_extractio
     page.body, page.content_type = website, "text/html"
     notes = build_from_crawler(ExtractPipeline, crawler).process_item(page).article["notes"]
     assert "the URL matches the source's article pattern" in notes[0]
+    writer.close()

@@ -1,8 +1,9 @@
 """The main crawl path on pages written for these tests: it runs without ../shared.
 
 A feed on 127.0.0.1 lists two written articles (one declares og:type "website"), the AMP
-variant of one of them, a copy of it with tracking parameters, and a tag page; `pantau
-crawl` runs twice.
+variant of one of them, a copy of it with tracking parameters, a tag page and a redirect
+loop; a second source on the same host lists the first article too. `pantau crawl` runs
+twice.
 """
 
 import json
@@ -10,11 +11,12 @@ import json
 import pytest
 
 from crawler.urls import url_id
-from tests.conftest import rows, run_pantau, seed_topic, write_config
+from tests.conftest import per_source, rows, run_pantau, seed_topic, write_config
 from tests.mockweb import FIXTURES, MockWeb, Reply, rss
 
 WRITTEN = FIXTURES / "pages" / "pantaunews"
 TAG = "/pantaunews/tag/kim-jong-un"
+LOOP = "/pantaunews/internasional/2023/09/18/putar-putar"
 
 
 def _path(name: str) -> str:
@@ -30,14 +32,18 @@ def own_web():
     web.routes[amp] = Reply(body=(WRITTEN / "kim-vladivostok-amp.html").read_bytes())
     web.routes[putin] = Reply(body=(WRITTEN / "kim-teaser-list.html").read_bytes())
     web.routes[TAG] = Reply(body=(FIXTURES / "listings" / "tag-kim-jong-un.html").read_bytes())
+    web.routes[LOOP] = Reply(302, headers={"Location": LOOP + "-lagi"})
+    web.routes[LOOP + "-lagi"] = Reply(302, headers={"Location": LOOP})
     items = [
         ("Kim Jong-un Tinggalkan Vladivostok", web.url(kim)),
         ("Kim Jong-un Tinggalkan Vladivostok", web.url(kim + "?utm_source=rss")),
         ("Kim Jong-un Tinggalkan Vladivostok (AMP)", web.url(amp)),
         ("Putin Terima Undangan Kim ke Pyongyang", web.url(putin)),
         ("Kim Jong-un", web.url(TAG)),
+        ("Kim Jong-un Berputar-putar di Vladivostok", web.url(LOOP)),
     ]
     web.routes["/pantaunews/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
+    web.routes["/cermin/rss.xml"] = Reply(body=rss(items[:1]), content_type="application/rss+xml")
     web.start()
     yield web, {"kim": kim, "amp": amp, "putin": putin}
     web.stop()
@@ -53,9 +59,13 @@ def crawled(own_web, tmp_path_factory):
         "feeds": [web.url("/pantaunews/rss.xml")],
         "article_pattern": "/pantaunews/",
     }
+    # Another source on the same host (a mirror, a section) that links the same article.
+    mirror = {"name": "cermin", "hosts": ["127.0.0.1"], "feeds": [web.url("/cermin/rss.xml")]}
     # The seed's story, and a topic without terms that keeps everything (as in test_crawl).
     config = write_config(
-        base / "config", [source], [seed_topic(0.15), {"name": "semua", "min_relevance": 0}]
+        base / "config",
+        [source, mirror],
+        [seed_topic(0.15), {"name": "semua", "min_relevance": 0}],
     )
     db = base / "archive.db"
     first = run_pantau("crawl", "--config", str(config), "--db", str(db))
@@ -103,6 +113,21 @@ def test_the_tag_page_is_refused_and_the_doubtful_article_says_why(crawled):
     )
     assert putin[0]["status"] == "article"
     assert "og:type website" in putin[0]["reason"]
+
+
+def test_a_url_two_sources_link_is_fetched_once(crawled):
+    assert len(crawled["web"].requests_for(crawled["paths"]["kim"])) == 1
+
+
+def test_a_redirect_loop_fails_and_is_counted(crawled):
+    web = crawled["web"]
+    loop = rows(
+        crawled["db"], "select status, reason from urls where id = ?", [url_id(web.url(LOOP))]
+    )
+    assert loop and loop[0]["status"] == "error"
+    assert "redirect" in loop[0]["reason"].lower()
+    run = per_source(crawled["db"], 1)["pantaunews"]
+    assert run["errors"] >= 1
 
 
 def test_the_second_run_stores_nothing_and_refetches_no_article(crawled):

@@ -6,15 +6,14 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler import discovery, pagination
-from crawler.archive import open_for_crawl, release_shared
-from crawler.db import known_url_ids, recent_article_urls
-from crawler.items import Page
-from crawler.relevance import topic_profile
-from crawler.rules import BodyRules
+from crawler.context import CrawlContext
+from crawler.db import recent_article_urls
+from crawler.dupefilter import ARTICLE_LINK
+from crawler.items import FailedFetch, Page
 from crawler.schema import utc_now
-from crawler.sources import Source, Topic
+from crawler.sources import Source
 from crawler.targets import targets_for
-from crawler.urls import host_matches, normalize_url, url_id
+from crawler.urls import host_matches, host_of, normalize_url, url_id
 
 
 def _fetched(response: Response) -> dict:
@@ -36,31 +35,15 @@ def _fetched(response: Response) -> dict:
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(
-        self,
-        source: Source,
-        topics: list[Topic] | None = None,
-        rules: list[BodyRules] | None = None,
-        **kwargs,
-    ):
+    def __init__(self, source: Source, **kwargs):
         super().__init__(name=f"news:{source.name}", **kwargs)
         self.source = source
-        # Every outlet's body rules: a source's links may lead to another outlet's pages.
-        self.rules = rules or []
-        # Read by ExtractPipeline: what each topic looks like and how close is close enough.
-        self.topic_profiles = {topic.name: topic_profile(topic) for topic in topics or []}
-        self.min_relevance = {topic.name: topic.min_relevance for topic in topics or []}
-        self.targets = targets_for(topics or [])
+        self.hosts = source.allowed_hosts()
         self.related_depth = 0  # set from settings in start()
-        self.scheduled: set[str] = set()
-        self.hosts = source.hosts or discovery.hosts_of(
-            source.feeds + source.sitemaps + source.listings + source.tags + source.search
-        )
 
     async def start(self):
-        # The pipelines' connection: it sees the articles of the group not yet committed.
-        self.archive = open_for_crawl(self.settings)
-        self.db = self.archive.db
+        self.context = CrawlContext.of(self.crawler)
+        self.targets = targets_for(self.context.topics)
         self.related_depth = self.settings.getint("PANTAU_RELATED_DEPTH")
         for url in self.source.feeds:
             yield self._entry(url, self.parse_feed)
@@ -71,9 +54,9 @@ class NewsSpider(scrapy.Spider):
         for url, kind in self.targets.template_urls(self.source):
             yield self._entry(url, self.parse_listing, kind)
         refresh_days = self.settings.getint("PANTAU_REFRESH_DAYS")
-        for url in recent_article_urls(self.db, self.source.name, refresh_days):
+        for url in recent_article_urls(self.context.archive.db, self.source.name, refresh_days):
             self.crawler.stats.inc_value("pantau/refetched")
-            self.scheduled.add(url_id(url))
+            self.context.scheduled.add(url_id(url))
             yield scrapy.Request(
                 url, callback=self.parse_article, errback=self.on_error, dont_filter=True
             )
@@ -133,12 +116,12 @@ class NewsSpider(scrapy.Spider):
 
     def on_single_view_error(self, failure: Failure):
         """No single-page view after all: keep the page that offered it."""
-        self.on_error(failure)
+        yield from self.on_error(failure)
         yield self._page([failure.request.meta["single_view_of"]])  # type: ignore[attr-defined]
 
     def on_next_page_error(self, failure: Failure):
         """A later page failed: keep the article with the pages we have."""
-        self.on_error(failure)
+        yield from self.on_error(failure)
         yield self._page(failure.request.meta["parts"])  # type: ignore[attr-defined]
 
     def _follow_part(self, url: str, meta: dict, errback) -> scrapy.Request:
@@ -169,12 +152,8 @@ class NewsSpider(scrapy.Spider):
         self.logger.warning("Failed %s: %s", request.url, reason)
         if request.callback == self.parse_article:
             # After redirects, request.url is the last hop: remember the URL we were given too.
-            for url in dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]):
-                self.archive.record_url(url, self.source.name, "error", reason=reason[:500])
-
-    def closed(self, reason):
-        if hasattr(self, "archive"):
-            release_shared(self.archive)
+            urls = list(dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]))
+            yield FailedFetch(self.source.name, urls, reason)
 
     def _entry(self, url: str, callback, kind: str = "entry") -> scrapy.Request:
         return scrapy.Request(
@@ -213,24 +192,15 @@ class NewsSpider(scrapy.Spider):
                 self.crawler.engine.crawl(request)
 
     def _article_requests(self, links: list[str], related_depth: int):
-        candidates = [normalize_url(link) for link in links]
-        known = known_url_ids(self.db, candidates) | self.scheduled
-        for url in dict.fromkeys(candidates):
-            if url_id(url) in known:
-                self.crawler.stats.inc_value("pantau/links_known")
-                continue
-            self.scheduled.add(url_id(url))
-            # dont_filter: we deduplicate by normalised URL ourselves, and Scrapy's filter would
-            # silently swallow a redirect loop instead of letting it fail (and be counted).
+        # Known and already scheduled URLs are left out by the duplicate filter
+        # (crawler/dupefilter.py), shared by every source of the crawl.
+        for url in dict.fromkeys(normalize_url(link) for link in links):
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                dont_filter=True,
-                meta={"related_depth": related_depth},
+                meta={"related_depth": related_depth, ARTICLE_LINK: True},
             )
 
     def _allowed(self, url: str) -> bool:
-        return url.startswith(("http://", "https://")) and host_matches(
-            discovery.host_of(url), self.hosts
-        )
+        return url.startswith(("http://", "https://")) and host_matches(host_of(url), self.hosts)

@@ -1,0 +1,49 @@
+"""Scrapy's "seen before" for article links, backed by the archive and shared by all sources.
+
+An article link is not requested again when the archive knows its URL (stored, irrelevant
+or dropped; a URL that only failed is tried again) or when any source of this crawl has
+scheduled it already. Other requests (entry points, sitemap children, later pages) are
+filtered as Scrapy's own filter does.
+"""
+
+from typing import Any
+
+from scrapy import Request
+from scrapy.dupefilters import RFPDupeFilter
+
+from crawler.context import CrawlContext
+from crawler.db import known_url_ids
+from crawler.urls import normalize_url, url_id
+
+ARTICLE_LINK = "pantau_article_link"  # request.meta key the spider sets on article links
+
+
+class KnownUrlFilter(RFPDupeFilter):
+    def __init__(self, context: CrawlContext, stats: Any, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.context = context
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "KnownUrlFilter":
+        return cls(
+            CrawlContext.of(crawler),
+            crawler.stats,
+            fingerprinter=crawler.request_fingerprinter,
+            debug=crawler.settings.getbool("DUPEFILTER_DEBUG"),
+        )
+
+    def request_seen(self, request: Request) -> bool:
+        if not request.meta.get(ARTICLE_LINK):
+            return super().request_seen(request)
+        if "redirect_urls" in request.meta:
+            # A hop of a redirect: a loop must run into REDIRECT_MAX_TIMES and fail (and be
+            # counted), not vanish as "seen".
+            return False
+        url = normalize_url(request.url)
+        key = url_id(url)
+        if key in self.context.scheduled or known_url_ids(self.context.archive.db, [url]):
+            self.stats.inc_value("pantau/links_known")
+            return True
+        self.context.scheduled.add(key)
+        return False
