@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crawler.extract import ExtractionError, extract_article  # noqa: E402
 from crawler.relevance import score, topic_profile  # noqa: E402
 from crawler.sources import load_config  # noqa: E402
-from crawler.terms import words  # noqa: E402
+from crawler.text import content_words  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
 from tests.storyweb import dataset_date  # noqa: E402
 
@@ -51,7 +51,7 @@ def labelled_items() -> list[dict]:
 
 
 def plain_cosine(seed: Counter, title: str, text: str) -> float:
-    other = Counter(words(f"{title}\n{text}"))
+    other = Counter(content_words(f"{title}\n{text}"))
     dot = sum(n * other[w] for w, n in seed.items())
     norm = (sum(n * n for n in seed.values()) * sum(n * n for n in other.values())) ** 0.5
     return dot / norm if norm else 0.0
@@ -81,7 +81,7 @@ def main() -> None:
     profile = topic_profile(topic)
     undated = topic_profile(topic)
     undated.since = undated.until = None
-    seed_counts = Counter(words(topic.seed_text() or ""))
+    seed_counts = Counter(content_words(topic.seed_text() or ""))
     items = labelled_items()
     variants = {
         "pantau": lambda i: score(profile, i["title"], i["text"], i["published_at"]),

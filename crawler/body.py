@@ -18,6 +18,7 @@ from trafilatura.xml import xmltotxt
 
 from crawler.cleanup import Cleaned, clean_body
 from crawler.rules import BodyRules
+from crawler.text import tokens
 
 BLOCK_TAGS = {
     "p",
@@ -226,7 +227,7 @@ def _supported(line: str, generic_words: Counter) -> bool:
 
 
 def _tokens(text: str) -> Counter:
-    return Counter(re.findall(r"\w+", text.lower()))
+    return Counter(tokens(text))
 
 
 def wrap_leads(tree: lxml_html.HtmlElement) -> None:

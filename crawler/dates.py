@@ -7,7 +7,7 @@ dateline ("Senin, 18 Sep 2023 14:30 WIB", "18/09/2023, 14:30 WIB").
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from lxml import html as lxml_html
 
@@ -51,6 +51,8 @@ META_DATE_KEYS = (
 _MONTH = r"(?P<month>[A-Za-z]{3,9})"
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
 _ZONE = r"(?:\s*(?P<zone>WIB|WITA|WIT)\b)?"
+# "(18/9/2023)", "Senin (18/9/2023)": how Indonesian reports date the events they tell.
+TEXT_DATE = re.compile(r"\((?:[A-Za-z]+,?\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\)")
 VISIBLE_PATTERNS = [
     # "Senin, 18 Sep 2023 14:30 WIB", "Selasa, 16 Februari 2016 | 14:38 WIB",
     # "on 16 Feb 2016 at 09:10 WIB"
@@ -194,3 +196,21 @@ def _same_day(moment: datetime, day_hint: str | None) -> bool:
     except ValueError:
         return True
     return abs((moment.date() - hinted).days) <= 1
+
+
+def text_date(text: str) -> date | None:
+    """The first full date an article's text gives in parentheses, "(10/9/2023)"."""
+    for day, month, year in TEXT_DATE.findall(text):
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError:
+            continue
+    return None
+
+
+def day_of(stamp: str | None) -> date | None:
+    """The day of an ISO stamp ("2023-09-18T14:30:00+07:00" or "2023-09-18"), or None."""
+    try:
+        return date.fromisoformat(stamp[:10]) if stamp else None
+    except ValueError:
+        return None

@@ -14,9 +14,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.clusters import register_article, save_version
-from crawler.dedup import normalized_words
 from crawler.schema import utc_now
 from crawler.sources import Config, Source, Topic
+from crawler.text import tokens
 from crawler.urls import normalize_url, url_id
 
 URL_STATUSES = ("article", "dropped", "error", "irrelevant")
@@ -24,7 +24,7 @@ URL_STATUSES = ("article", "dropped", "error", "irrelevant")
 
 def text_fingerprint(text: str | list[str]) -> str:
     """SHA-1 of the body with case, accents, punctuation and spacing folded away."""
-    words = normalized_words(text) if isinstance(text, str) else text
+    words = tokens(text) if isinstance(text, str) else text
     return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
 
 
@@ -77,7 +77,7 @@ def save_article(
     # What extraction found doubtful goes with the URLs, not into the article row.
     notes = "; ".join(article.get("notes") or []) or None
     article = {key: value for key, value in article.items() if key != "notes"}
-    words = normalized_words(article["text"])  # tokenised once for fingerprint and sketch
+    words = tokens(article["text"])  # tokenised once for fingerprint and sketch
     fingerprint = text_fingerprint(words)
     fetched_urls_normal = {normalize_url(u) for u in fetched_urls}
     urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *fetched_urls] if u))

@@ -13,12 +13,12 @@ at 22 it starts merging other articles on the same event). And a bottom-k key is
 equality in an SQLite index, where a 16-bit Hamming radius would need a multi-probe index.
 """
 
-import re
-import unicodedata
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
+from crawler.text import tokens
 
 SHINGLE_WORDS = 4
 SKETCH = 64
@@ -40,9 +40,6 @@ MIN_SHARED_KEYS = 2
 MIN_JACCARD = 0.5
 MIN_CONTAINMENT = 0.7
 MASK = (1 << 63) - 1
-WORD = re.compile(r"\w+")
-# Combining marks left by NFKD ("é" -> "e" + U+0301): the accents folded away.
-COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # Odd multipliers mixing four word hashes into one 4-gram hash (mod 2**64).
 MIX = np.array(
     [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
@@ -70,15 +67,9 @@ class Sketch:
         return set(self.hashes.tolist())
 
 
-def normalized_words(text: str) -> list[str]:
-    """Words with case, accents and punctuation folded away (shared with the fingerprint)."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return WORD.findall(COMBINING.sub("", folded) if not folded.isascii() else folded)
-
-
 def sketch(text: str | list[str]) -> Sketch:
-    """The bottom-k sketch of a text's word 4-grams (or of its `normalized_words`)."""
-    words = normalized_words(text) if isinstance(text, str) else text
+    """The bottom-k sketch of a text's word 4-grams (or of its `tokens`)."""
+    words = tokens(text) if isinstance(text, str) else text
     if len(words) < SHINGLE_WORDS:
         return Sketch(np.zeros(0, dtype=np.int64), 0)
     word_hashes = _word_hashes(words)

@@ -19,6 +19,7 @@ from crawler.cleanup import Cleaned, clean_body
 from crawler.dates import find_published_at
 from crawler.pagetype import judge, page_signals
 from crawler.rules import BodyRules, rules_for
+from crawler.text import detect_language
 from crawler.urls import normalize_url, pick_canonical, registrable_domain
 
 # trafilatura 2.3 returns a few words for navigation-only pages instead of None.
@@ -31,14 +32,6 @@ TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
 DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # What meta "author" tags hold when they name the company or the web agency, not a person.
 PUBLISHER_AS_AUTHOR = re.compile(r"\b(cyber media|media baru|web design|development)\b", re.I)
-INDONESIAN_WORDS = set(
-    "yang dan di ini itu dengan untuk dari tidak dalam akan pada juga ke karena ada oleh "
-    "adalah mereka kata tersebut sudah telah bahwa saat bisa atau lebih hingga kami".split()
-)
-ENGLISH_WORDS = set(
-    "the and of to in is that for was on with as by at from it be are has have said "
-    "this which an were will his their".split()
-)
 
 
 class ExtractionError(Exception):
@@ -243,18 +236,6 @@ def clean_title(meta_title: str | None, tree: lxml_html.HtmlElement, url: str | 
         meta_title = meta_title[meta_title.find(segments[0]) + len(segments.pop(0)) :]
         meta_title = meta_title.lstrip(" |-–—:»")
     return meta_title or None
-
-
-def detect_language(text: str, declared: str | None = None) -> str | None:
-    """ "id" or "en" by counting very common words; the page's lang attribute breaks ties."""
-    words = re.findall(r"[a-z]+", text.lower())
-    indonesian = sum(word in INDONESIAN_WORDS for word in words)
-    english = sum(word in ENGLISH_WORDS for word in words)
-    if indonesian > english:
-        return "id"
-    if english > indonesian:
-        return "en"
-    return (declared or "").split("-")[0].lower() or None
 
 
 def _article_url(url: str | None, declared: str | None, allowed_hosts: list[str]) -> str | None:

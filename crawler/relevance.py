@@ -12,18 +12,17 @@ Words are not stemmed: on bench/relevance stemming made no difference once dates
 """
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from crawler.dates import day_of, text_date
 from crawler.sources import Topic
-from crawler.terms import weight, words
+from crawler.terms import weight
+from crawler.text import content_words
 
 KEYWORD_WEIGHT = 3
 HALF_LIFE_DAYS = 10
-# "(18/9/2023)", "Senin (18/9/2023)": how Indonesian reports date the events they tell.
-TEXT_DATE = re.compile(r"\((?:[A-Za-z]+,?\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\)")
 
 
 @dataclass
@@ -36,9 +35,9 @@ class TopicProfile:
 
 
 def topic_profile(topic: Topic) -> TopicProfile:
-    counts = Counter(words(topic.seed_text() or ""))
+    counts = Counter(content_words(topic.seed_text() or ""))
     for keyword in topic.keywords:
-        for word in words(keyword):
+        for word in content_words(keyword):
             counts[word] += KEYWORD_WEIGHT
     vector = _weighted(counts)
     return TopicProfile(topic.name, vector, _norm(vector), since=topic.since, until=topic.until)
@@ -48,12 +47,12 @@ def score(
     profile: TopicProfile, title: str | None, text: str, published_at: str | None = None
 ) -> float:
     """Relevance of an article to a topic, from 0 to 1."""
-    vector = _weighted(Counter(words(f"{title or ''}\n{text}")))
+    vector = _weighted(Counter(content_words(f"{title or ''}\n{text}")))
     norm = _norm(vector)
     if not profile.vector or not norm:
         return 0.0
     dot = sum(w * vector.get(word, 0.0) for word, w in profile.vector.items())
-    when = _date(published_at) or text_date(text)
+    when = day_of(published_at) or text_date(text)
     return round(dot / (profile.norm * norm) * time_factor(when, profile), 4)
 
 
@@ -73,23 +72,6 @@ def time_factor(when: date | None, profile: TopicProfile) -> float:
     elif profile.until and when > profile.until:
         outside = (when - profile.until).days
     return 0.5 ** (outside / HALF_LIFE_DAYS)
-
-
-def text_date(text: str) -> date | None:
-    """The first full date an article's text gives in parentheses, "(10/9/2023)"."""
-    for day, month, year in TEXT_DATE.findall(text):
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            continue
-    return None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def _weighted(counts: Counter[str]) -> dict[str, float]:

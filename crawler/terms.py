@@ -9,30 +9,18 @@ keywords always come first.
 
 import math
 import re
-import unicodedata
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
 from crawler.sources import Topic
+from crawler.text import STOPWORDS, content_words, fold
 
 MAX_TERMS = 12
 # Zipf frequency of the most common Indonesian words; a word's weight is how far below it is.
 COMMON_ZIPF = 7.5
 # Capitalised words at least this distinctive (Zipf 4.5 or rarer) count double, as names.
 NAME_WEIGHT = 3.0
-STOPWORDS = set(
-    """
-    yang dan di ke dari ini itu dengan untuk pada dalam tidak akan juga ada oleh adalah
-    karena sebagai atau bahwa tersebut saat telah sudah bisa dapat lebih para kata
-    mereka kami kita ia dia saya anda hal secara serta hingga antara namun jika kepada
-    setelah sebelum masih hanya baru lain tak lagi pun agar yaitu yakni sangat harus
-    menjadi menurut seperti ujar ucap jelas tahun hari senin selasa rabu kamis jumat sabtu
-    minggu pukul wib sebuah seorang terhadap termasuk meskipun sementara selama sejak
-    the and of to in is that for was on with as by at from it be are has have said this
-    which an were will his their its not but
-    """.split()
-)
 
 
 @lru_cache(maxsize=65536)
@@ -41,27 +29,16 @@ def weight(word: str) -> float:
     return max(1.0, COMMON_ZIPF - zipf_frequency(word, "id"))
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents, hyphens as spaces: "Kim Jong-un" and "kim jong un" meet."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("-", " "))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def words(text: str) -> list[str]:
-    """Content words of a text, folded, without stopwords."""
-    return [w for w in re.findall(r"[^\W\d_]{2,}", fold(text)) if w not in STOPWORDS]
-
-
 def query_terms(topic: Topic, limit: int = MAX_TERMS) -> list[str]:
     """The topic's keywords, then the seed's most distinctive names and words."""
     terms = list(dict.fromkeys(k.strip() for k in topic.keywords if k.strip()))
     seed = topic.seed_text() or ""
     ranked = sorted(_candidates(seed).items(), key=lambda item: (-item[1], item[0]))
-    covered = {w for term in terms for w in words(term)}
+    covered = {w for term in terms for w in content_words(term)}
     for phrase, _ in ranked:
         if len(terms) >= limit:
             break
-        phrase_words = set(words(phrase))
+        phrase_words = set(content_words(phrase))
         if phrase_words and not phrase_words <= covered:
             terms.append(phrase)
             covered |= phrase_words
@@ -70,8 +47,8 @@ def query_terms(topic: Topic, limit: int = MAX_TERMS) -> list[str]:
 
 def matches(terms: list[str], text: str) -> bool:
     """True when every word of at least one term is among the text's words."""
-    present = set(words(text))
-    return any(set(words(term)) <= present for term in terms if words(term))
+    present = set(content_words(text))
+    return any(set(content_words(term)) <= present for term in terms if content_words(term))
 
 
 def slug(term: str) -> str:

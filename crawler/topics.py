@@ -12,8 +12,9 @@ from typing import Any
 
 import yaml
 
-from crawler.extract import ExtractionError, detect_language, extract_article
+from crawler.extract import ExtractionError, extract_article
 from crawler.sources import ConfigError, Source, load_topics
+from crawler.text import detect_language
 from crawler.urls import host_matches
 
 FETCH_TIMEOUT_SECONDS = 30

@@ -6,7 +6,8 @@ import yaml
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from crawler.relevance import TopicProfile, score, text_date, time_factor, topic_profile
+from crawler.dates import text_date
+from crawler.relevance import TopicProfile, score, time_factor, topic_profile
 from crawler.sources import Source, Topic, load_config
 from crawler.targets import targets_for
 from crawler.terms import matches, query_terms, slug
