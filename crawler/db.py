@@ -60,13 +60,13 @@ def save_article(
     db: Database,
     article: dict[str, Any],
     source: str | None,
-    fetched_urls: list[str],
+    seen_urls: list[str],
     relevance: dict[str, float],
-    pages: list[dict[str, Any]] | None = None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> str:
     """Store one extracted article atomically; return "new" or "duplicate".
 
-    `pages` are the responses it came from, in order (url, status, headers, body,
+    `parts` are the responses it came from, in order (url, status, headers, body,
     fetched_at; more than one for a multi-page article): kept, gzipped, in `pages` for
     re-extraction and WARC export.
 
@@ -79,8 +79,8 @@ def save_article(
     article = {key: value for key, value in article.items() if key != "notes"}
     words = tokens(article["text"])  # tokenised once for fingerprint and sketch
     fingerprint = text_fingerprint(words)
-    fetched_urls_normal = {normalize_url(u) for u in fetched_urls}
-    urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *fetched_urls] if u))
+    seen_urls_normal = {normalize_url(u) for u in seen_urls}
+    urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *seen_urls] if u))
     with db.atomic():
         by_url = _article_id_for_urls(db, urls)
         by_text = _article_id_for_fingerprint(db, fingerprint)
@@ -89,7 +89,7 @@ def save_article(
         if by_url is None and by_text is None:
             _insert_article(db, {**row, "source": source, "is_seed": 0})
             register_article(db, key, words)
-        elif article.get("url") in fetched_urls_normal and by_text in (None, key):
+        elif article.get("url") in seen_urls_normal and by_text in (None, key):
             # The canonical page itself, fetched again: the row holds its latest text and
             # article_versions the one it replaces. (An AMP or mobile variant only adds its
             # URL; it never replaces the text.)
@@ -103,8 +103,8 @@ def save_article(
         save_relevance(db, key, relevance)
         for url in urls:
             record_url(db, url, source, "article", article_id=key, reason=notes)
-        for part, page in enumerate(pages or [], start=1):
-            save_page(db, page, source, key, part)
+        for number, part in enumerate(parts or [], start=1):
+            save_page(db, part, source, key, number)
     return "new" if by_url is None and by_text is None else "duplicate"
 
 

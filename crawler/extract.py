@@ -123,14 +123,14 @@ def extract_multipage(
     html: str | bytes,
     url: str | None,
     allowed_hosts: list[str] | None,
-    continuations: list[tuple[str, bytes]],
+    later_parts: list[tuple[str, bytes]],
     **options: Any,
 ) -> dict[str, Any]:
     """`extract_article` on the first page (`options` go to it), with the text of pages 2,
     3, ... appended."""
     article = extract_article(html, url, allowed_hosts, **options)
-    for part_url, body in continuations:
-        more = extract_continuation(
+    for part_url, body in later_parts:
+        more = extract_later_part(
             body, part_url, article["title"], options.get("charset"), options.get("rules")
         )
         if more:
@@ -138,7 +138,7 @@ def extract_multipage(
     return article
 
 
-def extract_continuation(
+def extract_later_part(
     html: str | bytes,
     url: str | None,
     title: str,

@@ -18,7 +18,7 @@ class Page:
     # Every URL that led here (redirects, the link as found), for the urls table.
     seen_urls: list[str] = field(default_factory=list)
     # Pages 2, 3, ... of a multi-page article: dicts of url, status, headers, body, fetched_at.
-    continuations: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    later_parts: list[dict[str, Any]] = field(default_factory=list, repr=False)
     # On-topic links found in the article, followed when it proves relevant.
     related_links: list[str] = field(default_factory=list, repr=False)
     related_depth: int = 0

@@ -44,7 +44,7 @@ class ExtractPipeline:
         if content_type and content_type not in HTML_TYPES:
             raise NotHtml(f"not HTML ({content_type}): {page.url}")
         source = self.context.source(page.source)
-        parts = [(part["url"], part["body"]) for part in page.continuations]
+        parts = [(part["url"], part["body"]) for part in page.later_parts]
         try:
             page.article = extract_multipage(
                 page.body,
@@ -98,9 +98,9 @@ class ArchivePipeline:
         first = {
             key: getattr(page, key) for key in ("url", "status", "headers", "body", "fetched_at")
         }
-        responses = [first, *page.continuations]
+        parts = [first, *page.later_parts]
         outcome = self.archive.save_article(
-            page.article, page.source, page.seen_urls, page.relevance, responses
+            page.article, page.source, page.seen_urls, page.relevance, parts
         )
         self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
         return page

@@ -36,8 +36,8 @@ def reextract(
     report = ReextractReport()
     rules = body_rules(outlets or [])
     patterns = {outlet.name: outlet.article_pattern for outlet in outlets or []}
-    for article, page, continuations in _articles_with_pages(db, source):
-        parts = [(part["url"], page_body(part)) for part in continuations]
+    for article, page, later_parts in _articles_with_pages(db, source):
+        parts = [(part["url"], page_body(part)) for part in later_parts]
         try:
             new = extract_multipage(
                 page_body(page),
@@ -97,8 +97,8 @@ def _articles_with_pages(db: Database, source: str | None):
             continue
         seen.add(row["article_id"])
         article: dict[str, Any] = db.table("articles").get(row["article_id"])
-        continuations = db.query(
+        later_parts = db.query(
             "select * from pages where article_id = ? and part > 1 order by part, fetched_at",
             [row["article_id"]],
         )
-        yield article, db.table("pages").get(row["page_id"]), list(continuations)
+        yield article, db.table("pages").get(row["page_id"]), list(later_parts)

@@ -132,7 +132,7 @@ class NewsSpider(scrapy.Spider):
         first = parts[0]
         return Page(
             source=self.source.name,
-            continuations=parts[1:],
+            later_parts=parts[1:],
             seen_urls=[url for part in parts for url in part["seen_urls"]],
             **{
                 key: first[key]
