@@ -2,8 +2,8 @@
 
     python bench/dedup-scale.py [--sizes 10000,100000,1000000] [--db /tmp/scale.db]
 
-One archive is filled through the crawl's own write path (crawler.archive.ArchiveWriter with
-its default group commit, around crawler.db.save_article: upsert, FTS triggers,
+One archive is filled through the crawl's own write path (crawler.archive.writer.ArchiveWriter with
+its default group commit, around crawler.archive.rows.save_article: upsert, FTS triggers,
 near-duplicate index and clusters) and measured as it passes each size (and
 every 100,000 articles). The articles come from a word-level Markov chain trained on the
 real pages in ../shared/data/real (order 1, a quarter of its words swapped for words of
@@ -31,11 +31,11 @@ from wordfreq import top_n_list, word_frequency
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler import settings  # noqa: E402
-from crawler.archive import ArchiveWriter  # noqa: E402
-from crawler.dedup import Sketch, is_near_duplicate, similarity, sketch  # noqa: E402
-from crawler.extract import ExtractionError, extract_article  # noqa: E402
-from crawler.schema import open_db  # noqa: E402
+from crawler.archive.schema import open_db  # noqa: E402
+from crawler.archive.sketch import Sketch, is_near_duplicate, similarity, sketch  # noqa: E402
+from crawler.archive.writer import ArchiveWriter  # noqa: E402
+from crawler.crawl import settings  # noqa: E402
+from crawler.extract.article import ExtractionError, extract_article  # noqa: E402
 from crawler.urls import url_id  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.dedup import (  # noqa: E402
+from crawler.archive.sketch import (  # noqa: E402
     INDEXED,
     MIN_CONTAINMENT,
     MIN_JACCARD,

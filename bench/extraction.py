@@ -15,7 +15,7 @@ generic row is the estimate for an outlet or a layout Pantau has no rules for.
 
 The ground truth was written by other scrapers. Where it keeps what Pantau's rules remove
 (credit codes, "Sumber:" lines, comment counters), it is passed through the same cleanup
-before comparison (crawler/cleanup.py); titles and dates are compared as tests/truth.py
+before comparison (crawler/extract/cleanup.py); titles and dates are compared as tests/truth.py
 says.
 """
 
@@ -31,9 +31,9 @@ import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 from readability import Document  # noqa: E402
 
-from crawler.cleanup import is_furniture  # noqa: E402
-from crawler.extract import ExtractionError, extract_article  # noqa: E402
-from crawler.sources import load_config  # noqa: E402
+from crawler.config.load import load_config  # noqa: E402
+from crawler.extract.article import ExtractionError, extract_article  # noqa: E402
+from crawler.extract.cleanup import is_furniture  # noqa: E402
 from tests.mockweb import REAL_DATA, manifest_rows, real_articles  # noqa: E402
 from tests.truth import (  # noqa: E402
     body_scores,

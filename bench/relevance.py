@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.extract import ExtractionError, extract_article  # noqa: E402
-from crawler.relevance import score, topic_profile  # noqa: E402
-from crawler.sources import load_config  # noqa: E402
+from crawler.config.load import load_config  # noqa: E402
+from crawler.extract.article import ExtractionError, extract_article  # noqa: E402
+from crawler.relevance.score import score, topic_profile  # noqa: E402
 from crawler.text import content_words  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
 from tests.storyweb import dataset_date  # noqa: E402

@@ -1,4 +1,4 @@
-from crawler.cli import cli
+from crawler.cli.main import cli
 
 if __name__ == "__main__":
     cli()

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from sqlite_utils import Database
 
-from crawler.sources import load_config
+from crawler.config.load import load_config
 from tests.mockweb import REAL_DATA, MockWeb, build_news_site
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ import random
 from itertools import combinations
 from pathlib import Path
 
-from crawler.extract import ExtractionError, extract_article
+from crawler.extract.article import ExtractionError, extract_article
 from tests.conftest import SHIPPED_RULES
 from tests.mockweb import REAL_DATA, real_articles
 

@@ -10,7 +10,7 @@ import json
 import re
 from html import escape
 
-from crawler.terms import slug
+from crawler.relevance.terms import slug
 from tests.mockweb import REAL_DATA, MockWeb, Reply, real_articles, rss
 
 MONTHS = {m: i for i, m in enumerate("jan feb mar apr mei jun jul agu sep okt nov des".split(), 1)}

@@ -11,10 +11,10 @@ import time
 import pytest
 from sqlite_utils import Database
 
-from crawler import db as archive_db
-from crawler.archive import ArchiveWriter
-from crawler.dedup import INDEXED
-from crawler.schema import open_db
+from crawler.archive import rows as archive_db
+from crawler.archive.schema import open_db
+from crawler.archive.sketch import INDEXED
+from crawler.archive.writer import ArchiveWriter
 from tests.conftest import ROOT
 
 WORDS = "Kim Jong-un meninggalkan Vladivostok dengan kereta lapis baja menuju Pyongyang".split()
@@ -100,7 +100,7 @@ def test_a_failed_article_is_rolled_back_alone(tmp_path, monkeypatch):
         return real_record_url(db, url, *args, **kwargs)
 
     # The article row, its FTS entry and its sketch are written before its URLs.
-    monkeypatch.setattr("crawler.db.record_url", failing)
+    monkeypatch.setattr("crawler.archive.rows.record_url", failing)
     with pytest.raises(RuntimeError):
         save(writer, 2)
     save(writer, 3)
@@ -185,9 +185,9 @@ def wal_size_after_groups(path, groups: int, checkpointer_running: bool) -> int:
 
 
 def test_the_checkpointer_keeps_the_wal_from_growing(tmp_path, monkeypatch):
-    # Commits leave copying the WAL to the checkpointer (crawler/archive.py), and a writer
+    # Commits leave copying the WAL to the checkpointer (crawler/archive/writer.py), and a writer
     # that never waits for it would keep SQLite from starting the WAL again.
-    monkeypatch.setattr("crawler.archive.WAL_RESET_FRAMES", 100)
+    monkeypatch.setattr("crawler.archive.writer.WAL_RESET_FRAMES", 100)
     without = wal_size_after_groups(tmp_path / "without.db", 30, checkpointer_running=False)
     with_thread = wal_size_after_groups(tmp_path / "with.db", 30, checkpointer_running=True)
     assert with_thread * 4 < without

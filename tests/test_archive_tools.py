@@ -5,12 +5,12 @@ import gzip
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.cli import cli
-from crawler.db import save_article
-from crawler.extract import extract_article
-from crawler.reextract import reextract
-from crawler.schema import open_db
-from crawler.warc import write_warc
+from crawler.archive.reextract import reextract
+from crawler.archive.rows import save_article
+from crawler.archive.schema import open_db
+from crawler.archive.warc import write_warc
+from crawler.cli.main import cli
+from crawler.extract.article import extract_article
 from tests.mockweb import FIXTURES
 
 KIM_HTML = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_bytes()

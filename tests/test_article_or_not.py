@@ -9,12 +9,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.body import choose_body
-from crawler.cleanup import Cleaned, clean_body
-from crawler.cli import cli
-from crawler.db import save_article
-from crawler.extract import ExtractionError, extract_article
-from crawler.schema import open_db
+from crawler.archive.rows import save_article
+from crawler.archive.schema import open_db
+from crawler.cli.main import cli
+from crawler.extract.article import ExtractionError, extract_article
+from crawler.extract.body import choose_body
+from crawler.extract.cleanup import Cleaned, clean_body
 from tests.conftest import SHIPPED_RULES
 from tests.mockweb import FIXTURES
 
@@ -291,12 +291,12 @@ def test_the_crawl_hands_the_header_charset_and_the_article_pattern_to_extractio
     from scrapy.utils.misc import build_from_crawler
     from scrapy.utils.test import get_crawler
 
-    from crawler.archive import ArchiveWriter
-    from crawler.context import CrawlContext
-    from crawler.items import Page
-    from crawler.pipelines import ExtractPipeline
-    from crawler.sources import Source
-    from crawler.spiders.news import NewsSpider
+    from crawler.archive.writer import ArchiveWriter
+    from crawler.config.load import Source
+    from crawler.crawl.context import CrawlContext
+    from crawler.crawl.items import Page
+    from crawler.crawl.pipelines import ExtractPipeline
+    from crawler.crawl.spider import NewsSpider
 
     crawler = get_crawler(NewsSpider)
     source = Source(name="pantaunews", hosts=["127.0.0.1"], article_pattern=r"/internasional/")

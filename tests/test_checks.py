@@ -7,7 +7,7 @@ first ones it sees for the rest of the test run.)
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.cli.main import cli
 from tests.conftest import write_config
 from tests.mockweb import NOT_FOUND, MockWeb, Reply, rss
 

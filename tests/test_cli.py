@@ -4,7 +4,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.cli.main import cli
 from tests.conftest import ROOT, run_pantau, write_config
 from tests.mockweb import FIXTURES
 

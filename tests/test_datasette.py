@@ -12,11 +12,11 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
+from crawler.archive.rows import save_article
+from crawler.archive.schema import open_db
+from crawler.config.load import load_config
+from crawler.crawl.runner import seed_archive
 from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
-from crawler.db import save_article
-from crawler.runner import seed_archive
-from crawler.schema import open_db
-from crawler.sources import load_config
 from tests.conftest import OFFLINE_ENV, ROOT, closed_port
 
 METADATA = yaml.safe_load((ROOT / "config" / "metadata.yml").read_text("utf-8"))

@@ -1,8 +1,8 @@
 import pytest
 
-from crawler.db import record_url, save_article, save_seed, text_fingerprint
-from crawler.schema import ensure_db_shape
-from crawler.sources import SeedInfo, Topic
+from crawler.archive.rows import record_url, save_article, save_seed, text_fingerprint
+from crawler.archive.schema import ensure_db_shape
+from crawler.config.load import SeedInfo, Topic
 from tests.conftest import SEED
 
 TEXT = "JAKARTA - Pemimpin Korea Utara Kim Jong-un meninggalkan Vladivostok. " * 10
@@ -111,7 +111,7 @@ def test_a_crash_mid_save_leaves_no_half_article(fresh_db, monkeypatch):
         raise RuntimeError("disk gone")
 
     # The article row is written before its URLs; the crash comes between the two.
-    monkeypatch.setattr("crawler.db.record_url", crash)
+    monkeypatch.setattr("crawler.archive.rows.record_url", crash)
     with pytest.raises(RuntimeError):
         save_article(fresh_db, article(), "voi", ["https://voi.id/berita/1/kim"], {"t": 0.5})
     assert fresh_db["articles"].count == 0
@@ -120,8 +120,8 @@ def test_a_crash_mid_save_leaves_no_half_article(fresh_db, monkeypatch):
 
 
 def test_config_is_recorded_with_templates_and_window(fresh_db):
-    from crawler.db import save_config
-    from crawler.sources import load_config
+    from crawler.archive.rows import save_config
+    from crawler.config.load import load_config
     from tests.conftest import ROOT
 
     ensure_db_shape(fresh_db)

@@ -2,10 +2,10 @@
 
 import pytest
 
-from crawler.clusters import register_article
-from crawler.db import save_article
-from crawler.dedup import INDEXED, is_near_duplicate, similarity, sketch
-from crawler.schema import ensure_db_shape, migrations
+from crawler.archive.clusters import register_article
+from crawler.archive.rows import save_article
+from crawler.archive.schema import ensure_db_shape, migrations
+from crawler.archive.sketch import INDEXED, is_near_duplicate, similarity, sketch
 
 WIRE = [
     "JAKARTA - Pemimpin Korea Utara Kim Jong-un meninggalkan Vladivostok pada Minggu setelah "

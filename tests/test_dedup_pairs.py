@@ -1,6 +1,6 @@
 """Quality gate: near-duplicate detection on the labelled real pairs (bench/dedup prints more)."""
 
-from crawler.dedup import is_near_duplicate, similarity, sketch
+from crawler.archive.sketch import is_near_duplicate, similarity, sketch
 from tests.dedup_pairs import labelled_pairs
 
 

@@ -1,6 +1,6 @@
 from scrapy.http import HtmlResponse
 
-from crawler.discovery import feed_links, page_links, sitemap_links
+from crawler.discover.links import feed_links, page_links, sitemap_links
 from tests.mockweb import google_news_sitemap, rss, sitemap_index
 
 ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">

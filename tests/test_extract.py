@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from crawler.cleanup import clean_body, is_furniture
-from crawler.extract import ExtractionError, extract_article
+from crawler.extract.article import ExtractionError, extract_article
+from crawler.extract.cleanup import clean_body, is_furniture
 from tests.conftest import SHIPPED_RULES
 from tests.mockweb import FIXTURES, REAL_DATA, real_articles
 from tests.truth import body_scores, date_right, expected_published, expected_title

@@ -5,9 +5,9 @@ import sqlite3
 import pytest
 from sqlite_utils import Database
 
-from crawler.db import save_article
-from crawler.fts import AUTOMERGE, COLUMNS, TOKENIZE, TRIGGERS
-from crawler.schema import ensure_db_shape, open_db
+from crawler.archive.fts import AUTOMERGE, COLUMNS, TOKENIZE, TRIGGERS
+from crawler.archive.rows import save_article
+from crawler.archive.schema import ensure_db_shape, open_db
 from tests.test_archive import article, writer_at
 
 

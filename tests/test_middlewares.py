@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
-from crawler.middlewares import retry_after_seconds
+from crawler.crawl.middlewares import retry_after_seconds
 
 
 def test_retry_after_seconds():
@@ -26,7 +26,7 @@ def test_a_host_that_does_not_resolve_is_not_asked_again():
     from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
     from scrapy.utils.test import get_crawler
 
-    from crawler.middlewares import BackoffRetryMiddleware
+    from crawler.crawl.middlewares import BackoffRetryMiddleware
 
     crawler = get_crawler(Spider, {"RETRY_TIMES": 0, "PANTAU_RETRY_BACKOFF_BASE": 0})
     crawler.spider = crawler._create_spider("t")

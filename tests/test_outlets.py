@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from crawler.body import container_text
-from crawler.rules import rules_for
-from crawler.sources import ConfigError, load_config
+from crawler.config.load import ConfigError, load_config
+from crawler.config.rules import rules_for
+from crawler.extract.body import container_text
 from tests.conftest import ROOT, SHIPPED_RULES
 from tests.mockweb import REAL_DATA, real_articles
 

@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.pagination import is_single_view, next_page_url, page_number, single_view_url
+from crawler.discover.pagination import is_single_view, next_page_url, page_number, single_view_url
 
 BASE = "https://www.kompas.com/read/2023/09/18/10000000/kim-pulang"
 

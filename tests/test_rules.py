@@ -3,9 +3,9 @@
 import pytest
 from lxml import html as lxml_html
 
-from crawler.cleanup import clean_body, find_credit
-from crawler.dates import find_published_at
-from crawler.extract import clean_title
+from crawler.extract.article import clean_title
+from crawler.extract.cleanup import clean_body, find_credit
+from crawler.extract.dates import find_published_at
 
 
 def page(body: str = "", head: str = "") -> lxml_html.HtmlElement:
@@ -182,7 +182,7 @@ def test_reporter_and_editor_on_one_line():
 
 
 def test_a_year_in_the_text_is_not_a_publication_date():
-    from crawler.extract import extract_article
+    from crawler.extract.article import extract_article
 
     paragraph = "<p>Pertemuan di Vladivostok pada 2019 membahas perundingan nuklir Korea Utara.</p>"
     head = "<head><title>Kim dan Putin</title></head>"

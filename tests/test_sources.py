@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sources import ConfigError, load_config
+from crawler.config.load import ConfigError, load_config
 from tests.conftest import ROOT, SHIPPED_RULES, seed_topic, write_config
 
 
@@ -136,7 +136,7 @@ def _real_urls(real_data):
 
 def test_every_source_with_real_pages_recognises_and_extracts_them(real_data):
     """The fundus TestParser idea: each outlet with a real page in ../shared is tested on it."""
-    from crawler.extract import extract_article
+    from crawler.extract.article import extract_article
     from crawler.urls import host_matches
 
     sources = load_config(ROOT / "config").sources

@@ -5,12 +5,12 @@ from datetime import date
 import yaml
 from click.testing import CliRunner
 
-from crawler.cli import cli
-from crawler.dates import text_date
-from crawler.relevance import TopicProfile, score, time_factor, topic_profile
-from crawler.sources import Source, Topic, load_config
-from crawler.targets import targets_for
-from crawler.terms import matches, query_terms, slug
+from crawler.cli.main import cli
+from crawler.config.load import Source, Topic, load_config
+from crawler.discover.targets import targets_for
+from crawler.extract.dates import text_date
+from crawler.relevance.score import TopicProfile, score, time_factor, topic_profile
+from crawler.relevance.terms import matches, query_terms, slug
 from tests.conftest import ROOT, SEED, write_config
 from tests.mockweb import FIXTURES, MockWeb, Reply, rss
 

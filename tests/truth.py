@@ -14,7 +14,7 @@ Pantau's rules, the rules win and the comparison is normalised:
 import re
 from collections import Counter
 
-from crawler.cleanup import clean_body
+from crawler.extract.cleanup import clean_body
 
 DAY_ONLY_TRUTH = {"mcmetadata-wayback-kamrussamad-ppkm"}
 RUBRIC_PREFIXES = ("In Picture: ",)

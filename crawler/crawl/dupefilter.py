@@ -11,8 +11,8 @@ from typing import Any
 from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
-from crawler.context import CrawlContext
-from crawler.db import known_url_ids
+from crawler.archive.rows import known_url_ids
+from crawler.crawl.context import CrawlContext
 from crawler.urls import normalize_url, url_id
 
 ARTICLE_LINK = "pantau_article_link"  # request.meta key the spider sets on article links

@@ -16,8 +16,8 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from trafilatura.xml import xmltotxt
 
-from crawler.cleanup import Cleaned, clean_body
-from crawler.rules import BodyRules
+from crawler.config.rules import BodyRules
+from crawler.extract.cleanup import Cleaned, clean_body
 from crawler.text import tokens
 
 BLOCK_TAGS = {

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
-from crawler.sources import Topic
+from crawler.config.load import Topic
 from crawler.text import STOPWORDS, content_words, fold
 
 MAX_TERMS = 12

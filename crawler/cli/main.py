@@ -9,14 +9,14 @@ import click
 from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
-from crawler.cli_topics import config_option, load, outlets_if_any, sources, topic
+from crawler.archive.reextract import reextract as reextract_pages
+from crawler.archive.schema import open_db
+from crawler.archive.warc import write_warc
+from crawler.cli.topics import config_option, load, outlets_if_any, sources, topic
+from crawler.config.load import body_rules
+from crawler.crawl.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
 from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
-from crawler.extract import ExtractionError, extract_article
-from crawler.reextract import reextract as reextract_pages
-from crawler.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
-from crawler.schema import open_db
-from crawler.sources import body_rules
-from crawler.warc import write_warc
+from crawler.extract.article import ExtractionError, extract_article
 
 
 def db_option(function):

@@ -1,7 +1,7 @@
 """How close an article is to a topic: weighted word overlap, then the event's time.
 
 The topic's profile is its seed text plus its keywords (weighted up: a person who types a
-keyword means it). Words count by how distinctive they are in Indonesian (crawler/terms.py),
+keyword means it). Words count by how distinctive they are in Indonesian (relevance/terms.py),
 so "Vladivostok" and "Shoigu" say more than "Korea" and "menteri". The cosine similarity of
 the two weighted vectors (0 to 1) is then multiplied by a time factor: 1 inside the topic's
 `since`/`until` window (or when either date is unknown), decaying by half every
@@ -16,9 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from crawler.dates import day_of, text_date
-from crawler.sources import Topic
-from crawler.terms import weight
+from crawler.config.load import Topic
+from crawler.extract.dates import day_of, text_date
+from crawler.relevance.terms import weight
 from crawler.text import content_words
 
 KEYWORD_WEIGHT = 3

@@ -1,7 +1,7 @@
 """Near-duplicate clusters and article versions in the archive.
 
-- Identical text under several URLs is one article (crawler/db.py).
-- Near-duplicates (syndicated or lightly edited copies, crawler/dedup.py) stay separate
+- Identical text under several URLs is one article (crawler/archive/rows.py).
+- Near-duplicates (syndicated or lightly edited copies, crawler/archive/sketch.py) stay separate
   articles joined in `clusters`; each member's `cluster_id` points there, and the cluster's
   canonical member is the earliest published (then the first seen).
 - An article fetched again with changed text keeps its row, updated, and the text it had
@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.dedup import (
+from crawler.archive.schema import utc_now
+from crawler.archive.sketch import (
     COMMON_KEY,
     INDEXED,
     MIN_SHARED_KEYS,
@@ -28,7 +29,6 @@ from crawler.dedup import (
     similarity,
     sketch,
 )
-from crawler.schema import utc_now
 
 VERSIONED_FIELDS = ("title", "author", "published_at", "text", "fingerprint", "fetched_at")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from crawler.fts import ensure_fts
+from crawler.archive.fts import ensure_fts
 
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
@@ -111,7 +111,7 @@ def open_db(path: Path | str) -> Database:
     # and spares an fsync per article.
     db.execute("pragma synchronous = normal")
     # The near-duplicate index is read at random on every insert: keep more of it in memory.
-    # 256 MiB: also holds a whole group's changed pages until it commits (crawler/archive.py).
+    # 256 MiB: also holds a whole group's changed pages until it commits (archive/writer.py).
     db.execute("pragma cache_size = -262144")
     ensure_db_shape(db)
     return db
@@ -206,7 +206,7 @@ def m004_templates_and_windows(db: Database) -> None:
 
 @migrations()
 def m005_lighter_dedup_index(db: Database) -> None:
-    # Old keys are deleted through the old sketch (crawler/clusters.py), so this index would
+    # Old keys are deleted through the old sketch (crawler/archive/clusters.py), so this index would
     # only cost every insert INDEXED random writes.
     db.execute("drop index if exists dedup_keys_article")
 
@@ -214,13 +214,13 @@ def m005_lighter_dedup_index(db: Database) -> None:
 @migrations()
 def m006_fts_deferral(db: Database) -> None:
     # Marks a group commit's transaction: its articles are indexed when it commits
-    # (crawler/fts.py). Never holds a committed row.
+    # (crawler/archive/fts.py). Never holds a committed row.
     db.execute("create table fts_deferral (after_rowid integer not null)")
 
 
 @migrations()
 def m007_dedup_by_rowid(db: Database) -> None:
-    # The near-duplicate index names articles by rowid (crawler/clusters.py says why).
+    # The near-duplicate index names articles by rowid (crawler/archive/clusters.py says why).
     db.execute(
         "create table dedup_signatures_by_rowid (article_rowid integer primary key, "
         "shingles integer not null, signature blob not null)"

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from crawler.extract import ExtractionError, extract_article
-from crawler.sources import ConfigError, Source, load_topics
+from crawler.config.load import ConfigError, Source, load_topics
+from crawler.extract.article import ExtractionError, extract_article
 from crawler.text import detect_language
 from crawler.urls import host_matches
 

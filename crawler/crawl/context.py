@@ -9,10 +9,10 @@ components find it with `CrawlContext.of(crawler)`.
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.archive import ArchiveWriter
-from crawler.relevance import TopicProfile, topic_profile
-from crawler.rules import BodyRules
-from crawler.sources import Source, Topic
+from crawler.archive.writer import ArchiveWriter
+from crawler.config.load import Source, Topic
+from crawler.config.rules import BodyRules
+from crawler.relevance.score import TopicProfile, topic_profile
 
 
 @dataclass
@@ -45,5 +45,5 @@ class CrawlContext:
     def of(crawler: Any) -> "CrawlContext":
         context = getattr(crawler, "pantau_context", None)
         if not isinstance(context, CrawlContext):
-            raise RuntimeError("no CrawlContext attached to this crawler (see crawler/runner.py)")
+            raise RuntimeError("no CrawlContext attached to this crawler (see crawl/runner.py)")
         return context

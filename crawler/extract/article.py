@@ -14,11 +14,11 @@ from lxml import html as lxml_html
 from trafilatura.settings import Document
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-from crawler.body import choose_body, container_text, generic_body, wrap_leads
-from crawler.cleanup import Cleaned, clean_body
-from crawler.dates import find_published_at
-from crawler.pagetype import judge, page_signals
-from crawler.rules import BodyRules, rules_for
+from crawler.config.rules import BodyRules, rules_for
+from crawler.extract.body import choose_body, container_text, generic_body, wrap_leads
+from crawler.extract.cleanup import Cleaned, clean_body
+from crawler.extract.dates import find_published_at
+from crawler.extract.pagetype import judge, page_signals
 from crawler.text import detect_language
 from crawler.urls import normalize_url, pick_canonical, registrable_domain
 

@@ -19,7 +19,7 @@ import yaml
 from cssselect import GenericTranslator, SelectorError
 
 from crawler import __version__
-from crawler.rules import BodyRules
+from crawler.config.rules import BodyRules
 from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"

@@ -5,7 +5,7 @@ config/crawl.yml may override any of these for scheduled runs.
 """
 
 BOT_NAME = "pantau"
-SPIDER_MODULES = ["crawler.spiders"]
+SPIDER_MODULES = ["crawler.crawl.spider"]
 # The CLI appends the contact URL from config/crawl.yml.
 USER_AGENT = "Pantau/0.1 (Indonesian news monitor)"
 
@@ -34,15 +34,15 @@ PANTAU_RETRY_AFTER_MAX = 300.0
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.ExtractPipeline": 300,
-    "crawler.pipelines.ArchivePipeline": 800,
+    "crawler.crawl.pipelines.ExtractPipeline": 300,
+    "crawler.crawl.pipelines.ArchivePipeline": 800,
 }
 # Article links the archive knows, or that any source of the crawl scheduled, are not
 # requested again.
-DUPEFILTER_CLASS = "crawler.dupefilter.KnownUrlFilter"
+DUPEFILTER_CLASS = "crawler.crawl.dupefilter.KnownUrlFilter"
 
 # Related links ("Baca juga") of relevant articles are followed this many hops deep.
 PANTAU_RELATED_DEPTH = 2
@@ -50,7 +50,7 @@ PANTAU_RELATED_DEPTH = 2
 PANTAU_REFRESH_DAYS = 0
 
 DB_PATH = "archive.db"
-# Group commit (crawler/archive.py): a commit per this many writes, or this many seconds.
+# Group commit (crawler/archive/writer.py): a commit per this many writes, or this many seconds.
 PANTAU_COMMIT_ARTICLES = 2000
 PANTAU_COMMIT_SECONDS = 2.0
 TELNETCONSOLE_ENABLED = False

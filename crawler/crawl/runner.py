@@ -8,13 +8,13 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.archive import ArchiveWriter
-from crawler.context import CrawlContext
-from crawler.db import finish_run, save_config, save_seed, start_run
-from crawler.relevance import score_topics, topic_profile
-from crawler.schema import open_db
-from crawler.sources import Config
-from crawler.spiders.news import NewsSpider
+from crawler.archive.rows import finish_run, save_config, save_seed, start_run
+from crawler.archive.schema import open_db
+from crawler.archive.writer import ArchiveWriter
+from crawler.config.load import Config
+from crawler.crawl.context import CrawlContext
+from crawler.crawl.spider import NewsSpider
+from crawler.relevance.score import score_topics, topic_profile
 
 
 class SettingError(Exception):
@@ -40,7 +40,7 @@ def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str
 
 def build_settings(config: Config, db_path: Path, overrides: dict[str, str]) -> Settings:
     settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings.setmodule("crawler.crawl.settings", priority="project")
     settings.setdict(config.crawl.settings, priority="project")
     settings.set("USER_AGENT", config.crawl.user_agent, priority="project")
     settings.set("DB_PATH", str(db_path), priority="cmdline")

@@ -4,7 +4,7 @@ The index is sqlite-utils' (`enable_fts`; unicode61 with remove_diacritics folds
 accents, porter is English-only) and so are the triggers' statements, with two changes
 (bench/dedup-scale.py measures their effect):
 
-- Inside a group commit (crawler/archive.py) new articles are indexed when the group
+- Inside a group commit (crawler/archive/writer.py) new articles are indexed when the group
   commits, in one statement. SQLite's FTS5 writes its pending index to disk at every
   savepoint and every statement that runs a trigger, so indexing article by article would
   write a tiny segment per article. The writer marks its group with a row in

@@ -11,10 +11,10 @@ from typing import Any
 from sqlite_utils import Database
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.clusters import register_article
-from crawler.db import page_body, text_fingerprint
-from crawler.extract import ExtractionError, extract_multipage
-from crawler.sources import Source, body_rules
+from crawler.archive.clusters import register_article
+from crawler.archive.rows import page_body, text_fingerprint
+from crawler.config.load import Source, body_rules
+from crawler.extract.article import ExtractionError, extract_multipage
 
 # A new text under half the old length more likely lost the body than found it.
 MIN_LENGTH_RATIO = 0.5

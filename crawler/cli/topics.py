@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from crawler.checks import check_sources
-from crawler.sources import ConfigError, Source, load_config
-from crawler.targets import targets_for
-from crawler.terms import query_terms
-from crawler.topics import TopicError, add_topic
+from crawler.cli.add_topic import TopicError, add_topic
+from crawler.config.load import ConfigError, Source, load_config
+from crawler.discover.check import check_sources
+from crawler.discover.targets import targets_for
+from crawler.relevance.terms import query_terms
 
 
 def config_option(function):

@@ -10,7 +10,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from crawler import __version__
-from crawler.db import page_body
+from crawler.archive.rows import page_body
 
 # Scrapy hands us decoded bodies, so these headers would describe bytes we don't have.
 TRANSPORT_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}

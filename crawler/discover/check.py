@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from scrapy.http import HtmlResponse
 
-from crawler import discovery
-from crawler.sources import Source
-from crawler.targets import Targets
+from crawler.config.load import Source
+from crawler.discover import links as discovery
+from crawler.discover.targets import Targets
 
 TIMEOUT_SECONDS = 20
 MAX_BYTES = 10 * 1024 * 1024

@@ -5,10 +5,10 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.context import CrawlContext
-from crawler.extract import ExtractionError, extract_multipage
-from crawler.items import FailedFetch, Page
-from crawler.relevance import score_topics
+from crawler.crawl.context import CrawlContext
+from crawler.crawl.items import FailedFetch, Page
+from crawler.extract.article import ExtractionError, extract_multipage
+from crawler.relevance.score import score_topics
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -18,7 +18,7 @@ class NotHtml(DropItem):
 
 
 class NoArticle(DropItem):
-    """Extraction found no article on the page (see crawler/extract.py for the reasons)."""
+    """Extraction found no article on the page (see crawler/extract/article.py for the reasons)."""
 
 
 class Irrelevant(DropItem):
@@ -81,7 +81,7 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        # A slow crawl still commits what it has every few seconds (see crawler/archive.py).
+        # A slow crawl still commits what it has every few seconds (see crawler/archive/writer.py).
         self.committer = task.LoopingCall(self.archive.commit_if_due)
         self.committer.start(1.0, now=False)
 

@@ -9,8 +9,8 @@ config with such a topic filters nothing.
 from dataclasses import dataclass
 from urllib.parse import quote_plus, urlsplit
 
-from crawler.sources import Source, Topic
-from crawler.terms import matches, query_terms, slug
+from crawler.config.load import Source, Topic
+from crawler.relevance.terms import matches, query_terms, slug
 
 # Search and tag pages are built from each topic's first few terms: its keywords first.
 TEMPLATE_TERMS = 3

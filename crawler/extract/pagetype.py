@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-from crawler.body import PROSE_WORDS
-from crawler.cleanup import Cleaned
-from crawler.dates import structured_dates
+from crawler.extract.body import PROSE_WORDS
+from crawler.extract.cleanup import Cleaned
+from crawler.extract.dates import structured_dates
 from crawler.urls import LISTING_SEGMENTS, looks_like_article_url
 
 ARTICLE_TYPES = {

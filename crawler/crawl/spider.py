@@ -5,14 +5,15 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler import discovery, pagination
-from crawler.context import CrawlContext
-from crawler.db import recent_article_urls
-from crawler.dupefilter import ARTICLE_LINK
-from crawler.items import FailedFetch, Page
-from crawler.schema import utc_now
-from crawler.sources import Source
-from crawler.targets import targets_for
+from crawler.archive.rows import recent_article_urls
+from crawler.archive.schema import utc_now
+from crawler.config.load import Source
+from crawler.crawl.context import CrawlContext
+from crawler.crawl.dupefilter import ARTICLE_LINK
+from crawler.crawl.items import FailedFetch, Page
+from crawler.discover import links as discovery
+from crawler.discover import pagination
+from crawler.discover.targets import targets_for
 from crawler.urls import host_matches, host_of, normalize_url, url_id
 
 
@@ -193,7 +194,7 @@ class NewsSpider(scrapy.Spider):
 
     def _article_requests(self, links: list[str], related_depth: int):
         # Known and already scheduled URLs are left out by the duplicate filter
-        # (crawler/dupefilter.py), shared by every source of the crawl.
+        # (crawler/crawl/dupefilter.py), shared by every source of the crawl.
         for url in dict.fromkeys(normalize_url(link) for link in links):
             yield scrapy.Request(
                 url,

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.clusters import register_article, save_version
-from crawler.schema import utc_now
-from crawler.sources import Config, Source, Topic
+from crawler.archive.clusters import register_article, save_version
+from crawler.archive.schema import utc_now
+from crawler.config.load import Config, Source, Topic
 from crawler.text import tokens
 from crawler.urls import normalize_url, url_id
 

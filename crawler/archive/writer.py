@@ -2,18 +2,19 @@
 
 A commit per article cost more than everything else an insert does: FTS5 writes a new
 index segment at every commit, and WAL writes every page the article touched again. So a
-crawl writes through one `ArchiveWriter` per process and archive (all its spiders and
-pipelines share it) and commits in groups: when a group holds `batch_articles` writes,
-when its first write is `batch_seconds` old, and when the crawl ends (the defaults,
-PANTAU_COMMIT_ARTICLES and PANTAU_COMMIT_SECONDS, are in crawler/settings.py).
+crawl writes through one `ArchiveWriter` (the runner opens it; every outlet's pipelines
+share it through the CrawlContext) and commits in groups: when a group holds
+`batch_articles` writes, when its first write is `batch_seconds` old, and when the crawl
+ends (the defaults, PANTAU_COMMIT_ARTICLES and PANTAU_COMMIT_SECONDS, are in
+crawler/crawl/settings.py).
 
 The group's new articles are put in the full-text index when it commits, in one
-statement (crawler/fts.py says why). Each article is still all-or-nothing: it is written
-inside a savepoint, so a failure rolls back that article alone. A crash (or kill) rolls
-back the open group: its pages were never recorded in `urls`, so the next run fetches them
-again. Nothing is half-written; at most `batch_seconds` of fetching is repeated. One
-connection also means the spiders' writes (failed URLs) never wait for a lock held by
-another spider's open group.
+statement (fts.py says why). Each article is still all-or-nothing: it is written inside a
+savepoint, so a failure rolls back that article alone. A crash (or kill) rolls back the
+open group: its pages were never recorded in `urls`, so the next run fetches them again.
+Nothing is half-written; at most `batch_seconds` of fetching is repeated. One connection
+also means one outlet's writes (failed URLs) never wait for a lock held by another's open
+group.
 """
 
 import sqlite3
@@ -23,8 +24,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler import db as archive_db
-from crawler.fts import defer_indexing, index_deferred
+from crawler.archive import rows as archive_db
+from crawler.archive.fts import defer_indexing, index_deferred
 
 # Past this many frames in the WAL, the writer waits between two groups for the
 # checkpointer to copy it all, so that its next group starts the WAL again from the top
@@ -114,14 +115,14 @@ class ArchiveWriter:
             self.checkpointer.start()
 
     def save_article(self, *args: Any, **kwargs: Any) -> str:
-        """`crawler.db.save_article` inside the open group; see there for the arguments."""
+        """`rows.save_article` inside the open group; see there for the arguments."""
         self._begin()
         outcome = archive_db.save_article(self.db, *args, **kwargs)
         self._written()
         return outcome
 
     def record_url(self, *args: Any, **kwargs: Any) -> None:
-        """`crawler.db.record_url` inside the open group."""
+        """`crawler.archive.rows.record_url` inside the open group."""
         self._begin()
         archive_db.record_url(self.db, *args, **kwargs)
         self._written()

@@ -1,0 +1,1 @@
+"""The archive: SQLite schema, writes, deduplication, re-extraction and export."""

@@ -1,0 +1,1 @@
+"""The command line: `pantau` and its subcommands (thin click commands)."""

@@ -1,0 +1,1 @@
+"""Configuration: outlets, topics and crawl settings, loaded and checked."""

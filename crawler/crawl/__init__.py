@@ -1,0 +1,1 @@
+"""Fetching with Scrapy: the runner, the spider, middlewares and item pipelines."""

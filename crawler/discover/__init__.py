@@ -1,0 +1,1 @@
+"""Discovery: article links from feeds, sitemaps, listings and search/tag pages."""

@@ -1,0 +1,1 @@
+"""Extraction: one page in, one article record (or the reason there is none) out."""

@@ -1,0 +1,1 @@
+"""Relevance: how close an article is to a topic."""
