@@ -188,6 +188,8 @@ def test_the_checkpointer_keeps_the_wal_from_growing(tmp_path, monkeypatch):
     # Commits leave copying the WAL to the checkpointer (crawler/archive/writer.py), and a writer
     # that never waits for it would keep SQLite from starting the WAL again.
     monkeypatch.setattr("crawler.archive.writer.WAL_RESET_FRAMES", 100)
+    # However late the thread looks at the WAL, the writer waits every 4 groups.
+    monkeypatch.setattr("crawler.archive.writer.GROUPS_BETWEEN_COPIES", 4)
     without = wal_size_after_groups(tmp_path / "without.db", 30, checkpointer_running=False)
     with_thread = wal_size_after_groups(tmp_path / "with.db", 30, checkpointer_running=True)
     assert with_thread * 4 < without

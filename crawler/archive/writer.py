@@ -32,6 +32,10 @@ from crawler.archive.fts import defer_indexing, index_deferred
 # (SQLite restarts it only when a writer begins after a complete copy; a writer that never
 # waits would grow it forever).
 WAL_RESET_FRAMES = 65_536
+# The frame count above is the thread's last look, which a busy machine can delay; after
+# this many groups the writer waits for a complete copy whatever that look said, so the
+# WAL stays bounded however the threads are scheduled.
+GROUPS_BETWEEN_COPIES = 32
 # A safety net only: should the thread die, the writer copies the WAL itself past this.
 WAL_LIMIT_PAGES = 262_144
 
@@ -108,6 +112,7 @@ class ArchiveWriter:
         self.batch_seconds = batch_seconds
         self.pending = 0  # writes in the open group
         self.opened_at = 0.0
+        self.groups_since_copy = 0
         path = db.conn.execute("pragma database_list").fetchone()[2]
         self.checkpointer = Checkpointer(path) if path else None
         if self.checkpointer:
@@ -136,6 +141,7 @@ class ArchiveWriter:
         if self.db.conn.in_transaction:
             index_deferred(self.db)
             self.db.conn.execute("COMMIT")
+            self.groups_since_copy += 1
             if self.checkpointer:
                 self.checkpointer.wake.set()
         self.pending = 0
@@ -157,8 +163,12 @@ class ArchiveWriter:
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:
-            if self.checkpointer and self.checkpointer.wal_frames > WAL_RESET_FRAMES:
+            if self.checkpointer and (
+                self.checkpointer.wal_frames > WAL_RESET_FRAMES
+                or self.groups_since_copy >= GROUPS_BETWEEN_COPIES
+            ):
                 self.checkpointer.catch_up()
+                self.groups_since_copy = 0
             # IMMEDIATE: take the write lock now. A deferred transaction that reads first
             # fails at once (not after the busy timeout) if another process committed
             # in between, e.g. a second `pantau crawl` started by cron.
