@@ -120,7 +120,7 @@ def test_a_crash_mid_save_leaves_no_half_article(fresh_db, monkeypatch):
 
 
 def test_config_is_recorded_with_templates_and_window(fresh_db):
-    from crawler.archive.rows import save_config
+    from crawler.archive.runs import save_config
     from crawler.config.load import load_config
     from tests.conftest import ROOT
 

@@ -8,7 +8,8 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.archive.rows import finish_run, save_config, save_seed, start_run
+from crawler.archive.rows import save_seed
+from crawler.archive.runs import finish_run, save_config, start_run
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config

@@ -1,0 +1,80 @@
+"""What each crawl did and what the config said then: `crawl_runs`, `sources`, `topics`.
+
+A run is recorded as running when it starts and closed with its totals, per-source counts
+and status (ok, partial, failed) when it ends.
+"""
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.archive.schema import utc_now
+from crawler.config.load import Config, Source
+
+
+def save_config(db: Database, config: Config) -> None:
+    """Record what the outlets and topics.yml said at this run."""
+    now = utc_now()
+    with db.atomic():
+        db.table("sources").delete_where()
+        db.table("sources").insert_all(
+            (_source_row(source, now) for source in config.sources), pk="name"
+        )
+        db.table("topics").delete_where()
+        db.table("topics").insert_all(
+            (
+                {
+                    "name": topic.name,
+                    "seed": str(topic.seed.relative_to(config.directory)) if topic.seed else None,
+                    "keywords": json.dumps(topic.keywords, ensure_ascii=False),
+                    "min_relevance": topic.min_relevance,
+                    "since": topic.since.isoformat() if topic.since else None,
+                    "until": topic.until.isoformat() if topic.until else None,
+                    "updated_at": now,
+                }
+                for topic in config.topics
+            ),
+            pk="name",
+        )
+
+
+def start_run(db: Database) -> int:
+    with db.atomic():
+        table = db.table("crawl_runs").insert({"started_at": utc_now(), "status": "running"})
+        return int(table.last_pk or 0)
+
+
+def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]]) -> str:
+    """Close a crawl_runs row with totals and per-source counts; returns the run's status."""
+    worked = [name for name, counts in per_source.items() if counts["status"] == "ok"]
+    status = "ok" if len(worked) == len(per_source) else ("partial" if worked else "failed")
+    totals = {
+        key: sum(counts.get(key, 0) for counts in per_source.values())
+        for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
+    }
+    with db.atomic():
+        db.table("crawl_runs").update(
+            run_id,
+            {
+                "finished_at": utc_now(),
+                "status": status,
+                **totals,
+                "per_source": json.dumps(per_source, ensure_ascii=False, sort_keys=True),
+            },
+        )
+    return status
+
+
+def _source_row(source: Source, now: str) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "hosts": json.dumps(source.hosts),
+        "feeds": json.dumps(source.feeds),
+        "sitemaps": json.dumps(source.sitemaps),
+        "listings": json.dumps(source.listings),
+        "tags": json.dumps(source.tags),
+        "search": json.dumps(source.search),
+        "article_pattern": source.article_pattern,
+        "updated_at": now,
+    }
