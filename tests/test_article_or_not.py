@@ -115,6 +115,12 @@ def test_a_short_last_line_before_the_teasers_stays_with_the_story():
     assert "Gol tunggal" not in cleaned.text and "Pedagang" not in cleaned.text
 
 
+def test_a_lead_opening_with_a_city_date_and_time_is_not_a_teaser():
+    lead = "JAKARTA, 18/09/2023 10:00 WIB - Kim Jong-un tiba kembali di Pyongyang pada Senin pagi."
+    cleaned = clean_body(lead + "\nParagraf kedua berita ini cukup panjang untuk dibaca.")
+    assert cleaned.text.startswith(lead)
+
+
 def test_a_table_in_the_body_is_kept_as_text():
     for rules in (True, False):
         text = extract_article(TEASERS, TEASERS_URL, rules=SHIPPED_RULES if rules else None)["text"]

@@ -14,7 +14,14 @@ CLOCK = r"\d{1,2}[:.]\d{2}(?::\d{2})?"
 OUTLET_LABEL = r"[a-z][\w.]{1,30}\s*\|\s*"
 # The stamp of a teaser in an "other news" list: a date with its clock and zone, after an
 # optional outlet label or rank number. An article's own dateline has no clock on its line.
-TEASER_DATE = rf"(?:{OUTLET_LABEL}|\d{{1,2}}\s*)?{DATE}\s*[,|-]?\s*{CLOCK}\s*(?:wib|wita|wit)"
+# Only a day's name may lead a teaser's stamp: "Jakarta, 18/09/2023 10:00 WIB - ..." opens a
+# story, and its lead must never be taken for a teaser.
+DAY_NAME = (
+    r"(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
+DAY_DATE = rf"(?:{DAY_NAME}\s*,?\s*)?\d{{1,2}}[\s/.-]+(?:\d{{1,2}}|[a-z]{{3,9}})[\s/.-]+\d{{4}}"
+TEASER_DATE = rf"(?:{OUTLET_LABEL}|\d{{1,2}}\s*)?{DAY_DATE}\s*[,|-]?\s*{CLOCK}\s*(?:wib|wita|wit)"
 # Headings of the lists under a story ("Berita Lainnya", "More Stories").
 OTHER_NEWS_HEADING = re.compile(
     r"^\s*(?:(?:baca )?(?:berita|artikel|foto|video) "
