@@ -121,6 +121,13 @@ def test_a_lead_opening_with_a_city_date_and_time_is_not_a_teaser():
     assert cleaned.text.startswith(lead)
 
 
+def test_a_recommendations_section_of_the_story_is_not_other_news():
+    story = "Komisi menyampaikan hasil kajiannya kepada DPR pada Senin, setelah enam bulan bekerja."
+    section = ["Rekomendasi:", "Perpanjang masa kerja tim.", "Buka data anggaran kepada publik."]
+    cleaned = clean_body("\n".join([story, story, story, *section]))
+    assert cleaned.text.endswith("Buka data anggaran kepada publik.")
+
+
 def test_a_table_in_the_body_is_kept_as_text():
     for rules in (True, False):
         text = extract_article(TEASERS, TEASERS_URL, rules=SHIPPED_RULES if rules else None)["text"]

@@ -27,7 +27,7 @@ OTHER_NEWS_HEADING = re.compile(
     r"^\s*(?:(?:baca )?(?:berita|artikel|foto|video) "
     r"(?:lainnya|terkait|terpopuler|pilihan|terbaru|populer)"
     r"|more stories|related (?:news|articles|stories)|most popular|pilihan redaksi|terpopuler"
-    r"|rekomendasi(?: untuk anda)?|berita rekomendasi|other news)\s*:?\s*$",
+    r"|rekomendasi untuk anda|berita rekomendasi|other news)\s*:?\s*$",
     re.IGNORECASE,
 )
 TEASER_STAMP = re.compile(rf"\s*{TEASER_DATE}\s*", re.IGNORECASE)
