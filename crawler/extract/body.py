@@ -10,6 +10,7 @@ that runs far past it or holds a small part of it is trimmed or set aside, with 
 import copy
 import re
 from collections import Counter
+from dataclasses import replace
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -201,7 +202,7 @@ def choose_body(named: Cleaned | None, generic: Cleaned, origin: str) -> tuple[C
             lines.pop()
         cut = len(named.text.splitlines()) - len(lines)
         if cut:
-            trimmed = Cleaned("\n".join(lines), named.reporters, named.editors, named.credit)
+            trimmed = replace(named, text="\n".join(lines))
             return trimmed, [f"{origin}: cut {cut} trailing line(s) the generic body lacks"]
         return named, [f"{origin}: {named_size / generic_size:.1f}x the generic body; kept"]
     if named_size < SHORTER_THAN_GENERIC * generic_size:
