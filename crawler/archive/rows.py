@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import json
 import re
+from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
@@ -228,3 +229,16 @@ def _article_id_for_urls(db: Database, urls: list[str]) -> str | None:
 def _article_id_for_fingerprint(db: Database, fingerprint: str) -> str | None:
     rows = list(db.execute("select id from articles where fingerprint = ?", [fingerprint]))
     return rows[0][0] if rows else None
+
+
+def walked_days(db: Database, source: str) -> set[date]:
+    """The days of the source's date index that a crawl has walked."""
+    rows = db.execute("select day from archive_days where source = ?", [source])
+    return {date.fromisoformat(row[0]) for row in rows}
+
+
+def record_walked_day(db: Database, source: str, day: str, pages: int, links: int) -> None:
+    db.table("archive_days").upsert(
+        {"source": source, "day": day, "pages": pages, "links": links, "walked_at": utc_now()},
+        pk=("source", "day"),
+    )

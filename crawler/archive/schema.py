@@ -240,3 +240,13 @@ def m007_dedup_by_rowid(db: Database) -> None:
     for table in ("dedup_signatures", "dedup_keys"):
         db.execute(f"drop table {table}")
         db.execute(f"alter table {table}_by_rowid rename to {table}")
+
+
+@migrations()
+def m008_archive_days(db: Database) -> None:
+    # Which days of an outlet's date index a crawl has walked (crawler/discover/archives.py).
+    db.table("archive_days").create(
+        {"source": str, "day": str, "pages": int, "links": int, "walked_at": str},
+        pk=("source", "day"),
+        not_null={"source", "day", "walked_at"},
+    )

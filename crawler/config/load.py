@@ -56,6 +56,8 @@ class Source:
     # URL templates filled from a topic's query terms: ".../tag/{tag}", "...?q={query}".
     tags: list[str] = field(default_factory=list)
     search: list[str] = field(default_factory=list)
+    # Date index templates: "https://x.id/indeks?date={date:%d/%m/%Y}&page={page}".
+    archives: list[str] = field(default_factory=list)
     # CSS selectors of the body container (newest layout first) and of furniture inside it.
     body: list[str] = field(default_factory=list)
     drop: list[str] = field(default_factory=list)
@@ -209,6 +211,7 @@ def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[S
                 article_pattern=pattern,
                 tags=_template_list(path, f"{where}.tags", values.get("tags"), "{tag}"),
                 search=_template_list(path, f"{where}.search", values.get("search"), "{query}"),
+                archives=_archive_list(path, f"{where}.archives", values.get("archives")),
                 body=_selector_list(path, f"{where}.body", values.get("body")),
                 drop=_selector_list(path, f"{where}.drop", values.get("drop")),
                 sections=_sections(path, f"{where}.sections", values.get("sections")),
@@ -238,6 +241,19 @@ def _sections(path: Path, key: str, value: Any) -> list[Section]:
             Section(hosts, body, _selector_list(path, f"{where}.drop", values.get("drop")))
         )
     return sections
+
+
+def _archive_list(path: Path, key: str, value: Any) -> list[str]:
+    templates = _url_list(path, key, value)
+    for index, template in enumerate(templates):
+        if "{date:" not in template:
+            raise ConfigError(path, f"{key}[{index}]", "template must contain {date:FORMAT}")
+        try:
+            template.format(date=date(2023, 9, 18), page=1)
+        except (KeyError, IndexError, ValueError) as error:
+            problem = f"only {{date:FORMAT}} and {{page}} may be filled in ({error})"
+            raise ConfigError(path, f"{key}[{index}]", problem) from None
+    return templates
 
 
 def _selector_list(path: Path, key: str, value: Any) -> list[str]:

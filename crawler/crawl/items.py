@@ -34,3 +34,14 @@ class FailedFetch:
     source: str
     urls: list[str]
     reason: str
+
+
+@dataclass
+class WalkedDay:
+    """A day of a source's date index walked to its last page: not walked again (unless
+    recent) by later crawls."""
+
+    source: str
+    day: str
+    pages: int
+    links: int

@@ -6,7 +6,7 @@ from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.crawl.context import CrawlContext
-from crawler.crawl.items import FailedFetch, Page
+from crawler.crawl.items import FailedFetch, Page, WalkedDay
 from crawler.extract.article import ExtractionError, extract_multipage
 from crawler.relevance.score import score_topics
 
@@ -37,7 +37,7 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item):
-        if isinstance(item, FailedFetch):
+        if isinstance(item, (FailedFetch, WalkedDay)):
             return item
         page: Page = item
         content_type = page.content_type.split(";")[0].strip().lower()
@@ -93,6 +93,9 @@ class ArchivePipeline:
         if isinstance(item, FailedFetch):
             for url in item.urls:
                 self.archive.record_url(url, item.source, "error", reason=item.reason[:500])
+            return item
+        if isinstance(item, WalkedDay):
+            self.archive.record_walked_day(item.source, item.day, item.pages, item.links)
             return item
         page: Page = item
         first = {

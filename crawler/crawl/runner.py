@@ -119,12 +119,14 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     fetched_pages = sum(
         counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped")
     )
-    # A source worked when an entry point parsed cleanly or at least one page came back.
-    worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0
+    # A source worked when an entry point parsed cleanly or at least one page came back. One
+    # whose only entry point is a date index walked already had nothing to do, and did it.
+    idle = counts["requests"] == 0 and stats.get("pantau/archive_days_done", 0) > 0
+    worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0 or idle
     counts["status"] = "ok" if worked else "failed"
     counts["message"] = (
         stats.get("pantau/last_error") or stats.get("finish_reason") or "nothing answered"
         if not worked
-        else stats.get("finish_reason", "finished")
+        else ("nothing to fetch" if idle else stats.get("finish_reason", "finished"))
     )
     return counts

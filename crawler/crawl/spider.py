@@ -1,18 +1,20 @@
 """NewsSpider: one per source in sources.yml, from feeds, sitemaps and listing pages to articles."""
 
+from datetime import date
+
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
-from crawler.archive.rows import recent_article_urls
+from crawler.archive.rows import recent_article_urls, walked_days
 from crawler.archive.schema import utc_now
 from crawler.config.load import Source
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.dupefilter import ARTICLE_LINK
-from crawler.crawl.items import FailedFetch, Page
+from crawler.crawl.items import FailedFetch, Page, WalkedDay
+from crawler.discover import archives, pagination
 from crawler.discover import links as discovery
-from crawler.discover import pagination
 from crawler.discover.targets import targets_for
 from crawler.urls import host_matches, host_of, normalize_url, url_id
 
@@ -54,6 +56,8 @@ class NewsSpider(scrapy.Spider):
             yield self._entry(url, self.parse_listing)
         for url, kind in self.targets.template_urls(self.source):
             yield self._entry(url, self.parse_listing, kind)
+        for request in self._archive_walk(date.today()):
+            yield request
         refresh_days = self.settings.getint("PANTAU_REFRESH_DAYS")
         for url in recent_article_urls(self.context.archive.db, self.source.name, refresh_days):
             self.crawler.stats.inc_value("pantau/refetched")
@@ -76,6 +80,54 @@ class NewsSpider(scrapy.Spider):
     def parse_listing(self, response: Response):
         links = discovery.page_links(response) if isinstance(response, TextResponse) else None
         yield from self._entry_parsed(response, response.meta.get("kind", "listing"), links, [])
+
+    def _archive_walk(self, today: date):
+        """Page 1 of every template for every day of the topics' windows still to walk."""
+        days = archives.window(self.context.topics, today)
+        if not (self.source.archives and days):
+            return
+        walked = walked_days(self.context.archive.db, self.source.name)
+        due = archives.days_to_walk(days, walked, today)
+        self.crawler.stats.inc_value("pantau/archive_days_done", len(days) - len(due))
+        for day in due:
+            for template in self.source.archives:
+                yield self._archive_request(template, day, 1, set())
+
+    def _archive_request(self, template: str, day: date, page: int, seen: set[str]):
+        meta = {"kind": "archive", "template": template, "day": day, "page": page, "seen": seen}
+        # An index's own pages start again at depth 0: paging a day is not following links.
+        meta["depth"] = 0
+        return scrapy.Request(
+            archives.archive_url(template, day, page),
+            callback=self.parse_archive,
+            errback=self.on_error,
+            dont_filter=True,
+            meta=meta,
+        )
+
+    def parse_archive(self, response: Response):
+        """One page of a day's index: its on-topic articles, then the next page while pages
+        add article links; the day is recorded as walked after its last page."""
+        meta = response.meta
+        links = discovery.page_links(response) if isinstance(response, TextResponse) else None
+        if links is None:
+            yield from self._entry_parsed(response, "archive", links, [])
+            return
+        self.crawler.stats.inc_value("pantau/entries_ok")
+        on_site = [
+            link for link in links if self._allowed(link) and self.source.is_article_url(link)
+        ]
+        new = [link for link in dict.fromkeys(on_site) if link not in meta["seen"]]
+        seen = meta["seen"] | set(new)
+        wanted = [link for link in new if self.targets.wants(link, links.titles.get(link))]
+        self.crawler.stats.inc_value("pantau/links_off_topic", len(new) - len(wanted))
+        yield from self._article_requests(wanted, related_depth=0)
+        template, day, page = meta["template"], meta["day"], meta["page"]
+        if archives.paginated(template) and new and page < archives.MAX_INDEX_PAGES:
+            # Through the engine, past DepthMiddleware: DEPTH_LIMIT is for links, not pages.
+            self.crawler.engine.crawl(self._archive_request(template, day, page + 1, seen))
+        else:
+            yield WalkedDay(self.source.name, day.isoformat(), page, len(seen))
 
     def parse_article(self, response: Response):
         """An article: fetch its single-page view or its next pages, then yield one Page."""
