@@ -8,10 +8,16 @@ from datetime import date
 
 import pytest
 
-from crawler.config.load import ConfigError, load_config
-from crawler.discover.archives import archive_url, days_to_walk, window
+from crawler.config.load import ConfigError, Source, Topic, load_config
+from crawler.discover.archives import days_to_walk, window
+from crawler.discover.targets import FilledTemplate, targets_for
 from tests.conftest import rows, run_pantau, seed_topic, write_config
 from tests.mockweb import FIXTURES, MockWeb, Reply
+
+
+def archive_url(template: str, day: date, page: int = 1) -> str:
+    return FilledTemplate("archive", template, (("date", day),)).url(page)
+
 
 KIM = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_text("utf-8")
 DAYS = [date(2023, 9, 16), date(2023, 9, 17), date(2023, 9, 18)]
@@ -20,6 +26,25 @@ DAILY = "/arsipdua/{date:%d-%m-%Y}"
 # Longer than DEPTH_LIMIT (4): paging one day's index is not following links.
 LONG = "/panjang/indeks/{date:%Y%m%d}/{page}"
 LONG_PAGES = 7
+# Site search with the window's dates and pages.
+SEARCH = "/cari?q={query}&dari={since:%Y-%m-%d}&sampai={until:%Y-%m-%d}&hal={page}"
+
+
+def search_url(query: str, page: int) -> str:
+    values = (("query", query), ("since", DAYS[0]), ("until", DAYS[-1]))
+    return FilledTemplate("search", SEARCH, values).url(page)
+
+
+def test_search_templates_get_the_window_or_the_last_30_days():
+    source = Source(name="s", search=["https://x.id/cari?q={query}&dari={since:%d/%m/%Y}"])
+    windowed = targets_for([Topic(name="t", keywords=["Kim"], since=date(2023, 9, 16))])
+    assert windowed.template_urls(source, date(2023, 9, 20)) == [
+        ("https://x.id/cari?q=Kim&dari=16/09/2023", "search")
+    ]
+    recent = targets_for([Topic(name="t", keywords=["Kim"])])
+    assert recent.template_urls(source, date(2023, 9, 20)) == [
+        ("https://x.id/cari?q=Kim&dari=21/08/2023", "search")
+    ]
 
 
 def test_archive_urls_and_days_to_walk():
@@ -50,7 +75,7 @@ def test_a_window_without_until_runs_to_today(tmp_path):
     "template, problem",
     [
         ("https://x.id/indeks", "must contain {date:FORMAT}"),
-        ("https://x.id/indeks/{date:%Y}/{kanal}", "only {date:FORMAT} and {page}"),
+        ("https://x.id/indeks/{date:%Y}/{kanal}", "only {date:FORMAT}, {page} may be filled"),
     ],
 )
 def test_a_bad_archive_template_is_one_clear_error(tmp_path, template, problem):
@@ -104,6 +129,14 @@ def archive_web():
     ]
     for day in DAYS[1:]:
         web.routes[archive_url(LONG, day, 1)] = _index([])  # a day without the story
+    found = []
+    for page in (1, 2):
+        number += 1
+        path = f"/cari/{DAYS[1]:%Y/%m/%d}/kim-jong-un-vladivostok-{number}"
+        web.routes[path] = Reply(body=_article(number, DAYS[1]))
+        found.append((web.url(path), f"Hasil pencarian {page}"))  # search results need no term
+        web.routes[search_url("Kim+Jong-un", page)] = _index(found[-1:])
+    web.routes[search_url("Kim+Jong-un", 3)] = _index(found[-1:])
     web.start()
     yield web
     web.stop()
@@ -117,6 +150,7 @@ def walked(archive_web, tmp_path_factory):
         {"name": "arsip", "hosts": ["127.0.0.1"], "archives": [web.url(PAGED)]},
         {"name": "arsipdua", "hosts": ["127.0.0.1"], "archives": [web.url(DAILY)]},
         {"name": "panjang", "hosts": ["127.0.0.1"], "archives": [web.url(LONG)]},
+        {"name": "cari", "hosts": ["127.0.0.1"], "search": [web.url(SEARCH)]},
     ]
     topic = {**seed_topic(0.15), "since": "2023-09-16", "until": "2023-09-18"}
     config = write_config(base / "config", sources, [topic])
@@ -130,7 +164,7 @@ def walked(archive_web, tmp_path_factory):
 def test_the_story_is_found_through_the_date_index(walked):
     assert walked["first"].returncode == 0, walked["first"].stderr[-3000:]
     stored = {row["source"]: row["n"] for row in walked["stored"]}
-    assert stored == {"arsip": 9, "arsipdua": 3, "panjang": LONG_PAGES - 1}
+    assert stored == {"arsip": 9, "arsipdua": 3, "panjang": LONG_PAGES - 1, "cari": 2}
 
 
 def test_off_topic_headlines_are_never_fetched(walked):
@@ -160,4 +194,4 @@ def test_a_second_run_walks_no_day_of_a_past_window_again(walked):
         ):
             assert len(web.requests_for(path)) == 1, path
     stored = rows(walked["db"], "select count(*) as n from articles where is_seed = 0")
-    assert stored[0]["n"] == 12 + LONG_PAGES - 1
+    assert stored[0]["n"] == 12 + LONG_PAGES - 1 + 2

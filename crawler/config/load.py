@@ -248,11 +248,7 @@ def _archive_list(path: Path, key: str, value: Any) -> list[str]:
     for index, template in enumerate(templates):
         if "{date:" not in template:
             raise ConfigError(path, f"{key}[{index}]", "template must contain {date:FORMAT}")
-        try:
-            template.format(date=date(2023, 9, 18), page=1)
-        except (KeyError, IndexError, ValueError) as error:
-            problem = f"only {{date:FORMAT}} and {{page}} may be filled in ({error})"
-            raise ConfigError(path, f"{key}[{index}]", problem) from None
+        _check_fill(path, f"{key}[{index}]", template, "{date:")
     return templates
 
 
@@ -406,7 +402,27 @@ def _template_list(path: Path, key: str, value: Any, placeholder: str) -> list[s
     for index, template in enumerate(templates):
         if placeholder not in template:
             raise ConfigError(path, f"{key}[{index}]", f"template must contain {placeholder}")
+        _check_fill(path, f"{key}[{index}]", template, placeholder)
     return templates
+
+
+def _check_fill(path: Path, key: str, template: str, placeholder: str) -> None:
+    """Fail now, not mid-crawl, on a placeholder the crawl will not fill or a bad format."""
+    day = date(2023, 9, 18)
+    fills: dict[str, dict[str, Any]] = {
+        "{query}": {"query": "x", "since": day, "until": day},
+        "{tag}": {"tag": "x"},
+        "{date:": {"date": day},
+    }
+    values = fills[placeholder]
+    try:
+        template.format(**values, page=1)
+    except (KeyError, IndexError, ValueError) as error:
+        names = ", ".join(
+            "{" + name + (":FORMAT" if isinstance(value, date) else "") + "}"
+            for name, value in {**values, "page": 1}.items()
+        )
+        raise ConfigError(path, key, f"only {names} may be filled in ({error})") from None
 
 
 def _date(path: Path, key: str, value: Any) -> date | None:

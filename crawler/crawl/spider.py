@@ -15,7 +15,7 @@ from crawler.crawl.dupefilter import ARTICLE_LINK
 from crawler.crawl.items import FailedFetch, Page, WalkedDay
 from crawler.discover import archives, pagination
 from crawler.discover import links as discovery
-from crawler.discover.targets import targets_for
+from crawler.discover.targets import FilledTemplate, targets_for
 from crawler.urls import host_matches, host_of, normalize_url, url_id
 
 
@@ -33,6 +33,10 @@ def _fetched(response: Response) -> dict:
         "fetched_at": utc_now(),
         "seen_urls": [*response.meta.get("redirect_urls", []), response.url],
     }
+
+
+# A search's results are followed this many pages deep while they add article links.
+MAX_SEARCH_PAGES = 10
 
 
 class NewsSpider(scrapy.Spider):
@@ -54,10 +58,11 @@ class NewsSpider(scrapy.Spider):
             yield self._entry(url, self.parse_sitemap)
         for url in self.source.listings:
             yield self._entry(url, self.parse_listing)
-        for url, kind in self.targets.template_urls(self.source):
-            yield self._entry(url, self.parse_listing, kind)
-        for request in self._archive_walk(date.today()):
-            yield request
+        today = date.today()
+        for filled in self.targets.filled_templates(self.source, today):
+            yield self._index_request(filled, 1, set())
+        for filled in self._archive_days(today):
+            yield self._index_request(filled, 1, set())
         refresh_days = self.settings.getint("PANTAU_REFRESH_DAYS")
         for url in recent_article_urls(self.context.archive.db, self.source.name, refresh_days):
             self.crawler.stats.inc_value("pantau/refetched")
@@ -81,52 +86,61 @@ class NewsSpider(scrapy.Spider):
         links = discovery.page_links(response) if isinstance(response, TextResponse) else None
         yield from self._entry_parsed(response, response.meta.get("kind", "listing"), links, [])
 
-    def _archive_walk(self, today: date):
-        """Page 1 of every template for every day of the topics' windows still to walk."""
+    def _archive_days(self, today: date) -> list[FilledTemplate]:
+        """Every date index template for every day of the topics' windows still to walk."""
         days = archives.window(self.context.topics, today)
         if not (self.source.archives and days):
-            return
+            return []
         walked = walked_days(self.context.archive.db, self.source.name)
         due = archives.days_to_walk(days, walked, today)
         self.crawler.stats.inc_value("pantau/archive_days_done", len(days) - len(due))
-        for day in due:
-            for template in self.source.archives:
-                yield self._archive_request(template, day, 1, set())
+        return [
+            FilledTemplate("archive", template, (("date", day),))
+            for day in due
+            for template in self.source.archives
+        ]
 
-    def _archive_request(self, template: str, day: date, page: int, seen: set[str]):
-        meta = {"kind": "archive", "template": template, "day": day, "page": page, "seen": seen}
-        # An index's own pages start again at depth 0: paging a day is not following links.
-        meta["depth"] = 0
+    def _index_request(self, filled: FilledTemplate, page: int, seen: set[str]):
+        # An index's own pages start again at depth 0: paging an index is not following links.
+        meta = {"kind": filled.kind, "filled": filled, "page": page, "seen": seen, "depth": 0}
         return scrapy.Request(
-            archives.archive_url(template, day, page),
-            callback=self.parse_archive,
+            filled.url(page),
+            callback=self.parse_index,
             errback=self.on_error,
             dont_filter=True,
             meta=meta,
         )
 
-    def parse_archive(self, response: Response):
-        """One page of a day's index: its on-topic articles, then the next page while pages
-        add article links; the day is recorded as walked after its last page."""
+    def parse_index(self, response: Response):
+        """One page of a search, tag or date index: its articles (a date index's only when
+        their headline names a term: search and tag pages were built from the terms), then
+        the next page while pages add article links. A date index's day is recorded as
+        walked after its last page."""
         meta = response.meta
+        filled: FilledTemplate = meta["filled"]
         links = discovery.page_links(response) if isinstance(response, TextResponse) else None
         if links is None:
-            yield from self._entry_parsed(response, "archive", links, [])
+            yield from self._entry_parsed(response, filled.kind, links, [])
             return
         self.crawler.stats.inc_value("pantau/entries_ok")
         on_site = [
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
+        self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(on_site))
         new = [link for link in dict.fromkeys(on_site) if link not in meta["seen"]]
         seen = meta["seen"] | set(new)
-        wanted = [link for link in new if self.targets.wants(link, links.titles.get(link))]
-        self.crawler.stats.inc_value("pantau/links_off_topic", len(new) - len(wanted))
+        wanted = new
+        if filled.kind == "archive":
+            wanted = [link for link in new if self.targets.wants(link, links.titles.get(link))]
+            self.crawler.stats.inc_value("pantau/links_off_topic", len(new) - len(wanted))
         yield from self._article_requests(wanted, related_depth=0)
-        template, day, page = meta["template"], meta["day"], meta["page"]
-        if archives.paginated(template) and new and page < archives.MAX_INDEX_PAGES:
+        page = meta["page"]
+        last = archives.MAX_INDEX_PAGES if filled.kind == "archive" else MAX_SEARCH_PAGES
+        if filled.paged and new and page < last:
             # Through the engine, past DepthMiddleware: DEPTH_LIMIT is for links, not pages.
-            self.crawler.engine.crawl(self._archive_request(template, day, page + 1, seen))
-        else:
+            self.crawler.engine.crawl(self._index_request(filled, page + 1, seen))
+        elif filled.kind == "archive":
+            day = dict(filled.values)["date"]
             yield WalkedDay(self.source.name, day.isoformat(), page, len(seen))
 
     def parse_article(self, response: Response):

@@ -16,15 +16,6 @@ MAX_INDEX_PAGES = 50
 RECENT_DAYS = 2
 
 
-def archive_url(template: str, day: date, page: int = 1) -> str:
-    """`https://x.id/indeks?date={date:%d/%m/%Y}&page={page}` for one day and page."""
-    return template.format(date=day, page=page)
-
-
-def paginated(template: str) -> bool:
-    return "{page}" in template
-
-
 def window(topics: list[Topic], today: date) -> list[date]:
     """Every day of the topics' windows, oldest first; a topic without `since` has none."""
     days: set[date] = set()

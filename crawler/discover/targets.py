@@ -7,6 +7,8 @@ config with such a topic filters nothing.
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from crawler.config.load import Source, Topic
@@ -14,12 +16,33 @@ from crawler.relevance.terms import matches, query_terms, slug
 
 # Search and tag pages are built from each topic's first few terms: its keywords first.
 TEMPLATE_TERMS = 3
+# A search template's {since:FMT} when no topic has a window: recent coverage.
+DEFAULT_SEARCH_DAYS = 30
+
+
+@dataclass(frozen=True)
+class FilledTemplate:
+    """A search, tag or date index template with its values, short of the page number."""
+
+    kind: str  # "search", "tag" or "archive"
+    template: str
+    values: tuple[tuple[str, Any], ...]
+
+    def url(self, page: int = 1) -> str:
+        return self.template.format(**dict(self.values), page=page)
+
+    @property
+    def paged(self) -> bool:
+        return "{page}" in self.template
 
 
 @dataclass
 class Targets:
     terms: list[str] | None
     template_terms: list[str]
+    # The topics' window as search templates see it: None until is today.
+    since: date | None = None
+    until: date | None = None
 
     def wants(self, url: str, title: str | None) -> bool:
         """Is this entry worth fetching? Its headline, or its URL's words, name a term."""
@@ -28,19 +51,31 @@ class Targets:
         path_words = urlsplit(url).path.replace("/", " ").replace(".", " ")
         return matches(self.terms, f"{title or ''} {path_words}")
 
-    def template_urls(self, source: Source) -> list[tuple[str, str]]:
-        """(url, "search" or "tag") for every template of the source and every top term."""
-        urls = [
-            (template.format(query=quote_plus(term)), "search")
+    def filled_templates(self, source: Source, today: date) -> list[FilledTemplate]:
+        """Every search and tag template of the source for every top term; search templates
+        get the window too ({since:FMT}, {until:FMT})."""
+        until = min(self.until or today, today)
+        since = self.since or until - timedelta(days=DEFAULT_SEARCH_DAYS)
+        filled = [
+            FilledTemplate(
+                "search",
+                template,
+                (("query", quote_plus(term)), ("since", since), ("until", until)),
+            )
             for template in source.search
             for term in self.template_terms
         ]
-        urls += [
-            (template.format(tag=slug(term)), "tag")
+        filled += [
+            FilledTemplate("tag", template, (("tag", slug(term)),))
             for template in source.tags
             for term in self.template_terms
         ]
-        return list(dict.fromkeys(urls))
+        return list(dict.fromkeys(filled))
+
+    def template_urls(self, source: Source, today: date | None = None) -> list[tuple[str, str]]:
+        """(first page's url, "search" or "tag") for every filled template of the source."""
+        filled = self.filled_templates(source, today or date.today())
+        return list(dict.fromkeys((template.url(), template.kind) for template in filled))
 
 
 def targets_for(topics: list[Topic]) -> Targets:
@@ -48,7 +83,12 @@ def targets_for(topics: list[Topic]) -> Targets:
     firehose = not topics or any(not terms for terms in per_topic)
     terms = [term for terms in per_topic for term in terms]
     top = [term for terms in per_topic for term in terms[:TEMPLATE_TERMS]]
+    starts = [topic.since for topic in topics if topic.since]
+    ends = [topic.until for topic in topics if topic.since]
     return Targets(
         terms=None if firehose else list(dict.fromkeys(terms)),
         template_terms=list(dict.fromkeys(top)),
+        since=min(starts, default=None),
+        # A window without `until` runs to today, and so does the union of the windows.
+        until=None if None in ends else max((end for end in ends if end), default=None),
     )
