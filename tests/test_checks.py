@@ -48,6 +48,21 @@ def test_sources_check_reports_each_entry_point(web, tmp_path):
     assert f"  feed     FAILED (HTTP {NOT_FOUND.status})  {web.url('/rss/gone.xml')}" in lines
 
 
+def test_sources_check_lists_disabled_outlets_and_tries_date_indexes(web, tmp_path):
+    web.routes["/indeks"] = Reply(
+        body=b"<html><body><a href='/a/2023/09/17/kim'>Kim</a></body></html>"
+    )
+    sources = [
+        {"name": "off", "feeds": [web.url("/rss/news.xml")], "disabled": "feed moved"},
+        {"name": "arsip", "hosts": ["127.0.0.1"], "archives": [web.url("/indeks?d={date:%Y%m%d}")]},
+    ]
+    config = write_config(tmp_path / "config", sources, [])
+    result = CliRunner().invoke(cli, ["sources", "check", "--config", str(config)])
+    assert "off: disabled (feed moved)" in result.output
+    assert "arsip: 1/1 answered and parsed" in result.output
+    assert not any("/rss/news.xml" in path for _, path in web.log)
+
+
 def test_sources_check_exits_1_when_nothing_answers(web, tmp_path):
     config = write_config(
         tmp_path / "config", [{"name": "gone", "feeds": [web.url("/rss/gone.xml")]}], []

@@ -61,10 +61,12 @@ def crawled(own_web, tmp_path_factory):
     }
     # Another source on the same host (a mirror, a section) that links the same article.
     mirror = {"name": "cermin", "hosts": ["127.0.0.1"], "feeds": [web.url("/cermin/rss.xml")]}
+    # An outlet kept in the config but switched off.
+    off = {"name": "mati", "feeds": [web.url("/mati/rss.xml")], "disabled": "feed moved"}
     # The seed's story, and a topic without terms that keeps everything (as in test_crawl).
     config = write_config(
         base / "config",
-        [source, mirror],
+        [source, mirror, off],
         [seed_topic(0.15), {"name": "semua", "min_relevance": 0}],
     )
     db = base / "archive.db"
@@ -111,6 +113,11 @@ def test_the_tag_page_is_refused_and_the_doubtful_article_says_why(crawled):
     )
     assert putin[0]["status"] == "article"
     assert "og:type website" in putin[0]["reason"]
+
+
+def test_a_disabled_outlet_is_listed_and_not_crawled(crawled):
+    assert "mati: disabled (feed moved)" in crawled["first"].stdout
+    assert crawled["web"].requests_for("/mati/rss.xml") == []
 
 
 def test_a_url_two_sources_link_is_fetched_once(crawled):

@@ -128,6 +128,7 @@ def test_config_is_recorded_with_templates_and_window(fresh_db):
     save_config(fresh_db, load_config(ROOT / "config"))
     detik = fresh_db["sources"].get("detik")
     assert detik["tags"] == '["https://www.detik.com/tag/{tag}"]'
-    assert "{query}" in detik["search"]
+    assert "{date:%m/%d/%Y}" in detik["archives"]
+    assert "{query}" in fresh_db["sources"].get("kompas")["search"]
     topic = fresh_db["topics"].get("kim-jong-un-russia-2023")
     assert (topic["since"], topic["until"]) == ("2023-09-01", "2023-10-15")

@@ -102,6 +102,9 @@ def test_sources_yml_takes_the_same_keys_beside_outlet_files(tmp_path):
         ),
         ("hosts: [a.id]\nfeed: [x]", "(top level).feed", "unknown key"),
         ("- a\n- b", "(top level)", "must be a mapping"),
+        ("checked: {source: news-watch}", "contoh.checked.date", "is required"),
+        ("checked: {source: x, date: kemarin}", "contoh.checked.date", "not a date"),
+        ("checked: {source: x, date: 2026-11-30, by: me}", "contoh.checked.by", "unknown key"),
     ],
 )
 def test_a_bad_outlet_file_names_file_key_and_problem(tmp_path, text, key, problem):
@@ -110,6 +113,13 @@ def test_a_bad_outlet_file_names_file_key_and_problem(tmp_path, text, key, probl
     error = raised.value
     assert (Path(error.file).name, error.key) == ("contoh.yml", key)
     assert problem in error.problem
+
+
+def test_checked_and_disabled_are_read(tmp_path):
+    text = OUTLET + "checked: {source: news-watch, date: 2026-08-17}\ndisabled: search moved\n"
+    [outlet] = load_config(_config(tmp_path, {"contoh": text})).sources
+    assert outlet.checked == {"source": "news-watch", "date": "2026-08-17"}
+    assert outlet.disabled == "search moved"
 
 
 def test_an_outlet_name_is_unique_across_files_and_sources_yml(tmp_path):

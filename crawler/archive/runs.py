@@ -75,6 +75,7 @@ def _source_row(source: Source, now: str) -> dict[str, Any]:
         "listings": json.dumps(source.listings),
         "tags": json.dumps(source.tags),
         "search": json.dumps(source.search),
+        "archives": json.dumps(source.archives),
         "article_pattern": source.article_pattern,
         "updated_at": now,
     }

@@ -250,3 +250,5 @@ def m008_archive_days(db: Database) -> None:
         pk=("source", "day"),
         not_null={"source", "day", "walked_at"},
     )
+    # Date index templates are recorded with the other templates of an outlet.
+    db.table("sources").add_column("archives", str)

@@ -80,6 +80,9 @@ def crawl(config_dir, db_path, overrides, refresh_days):
         if counts["status"] != "ok":
             line += f" ({counts['message']})"
         click.echo(line)
+    for source in config.sources:
+        if source.disabled:
+            click.echo(f"{source.name}: disabled ({source.disabled})")
     click.echo(f"crawl run {result.run_id}: {result.status}")
     if result.per_source and result.status == "failed":
         sys.exit(1)

@@ -128,6 +128,9 @@ def check(config_dir):
     config = load(config_dir)
     results = check_sources(config.sources, targets_for(config.topics), config.crawl.user_agent)
     for source in config.sources:
+        if source.disabled:
+            click.echo(f"{source.name}: disabled ({source.disabled})")
+            continue
         mine = [r for r in results if r.source == source.name]
         working = sum(r.ok for r in mine)
         click.echo(f"{source.name}: {working}/{len(mine)} answered and parsed")

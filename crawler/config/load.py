@@ -62,6 +62,10 @@ class Source:
     body: list[str] = field(default_factory=list)
     drop: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    # Where the URLs above were last seen confirmed ({"source": ..., "date": ...}), so that
+    # users know what is unverified; and why the outlet is not crawled, when it is not.
+    checked: dict[str, str] | None = None
+    disabled: str | None = None
 
     def allowed_hosts(self) -> list[str]:
         """The hosts the crawler may fetch from: `hosts`, else those of the entry points."""
@@ -215,6 +219,8 @@ def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[S
                 body=_selector_list(path, f"{where}.body", values.get("body")),
                 drop=_selector_list(path, f"{where}.drop", values.get("drop")),
                 sections=_sections(path, f"{where}.sections", values.get("sections")),
+                checked=_checked(path, f"{where}.checked", values.get("checked")),
+                disabled=_string(path, f"{where}.disabled", values.get("disabled")),
             )
         )
         if sources[-1].body_rules() and not sources[-1].hosts:
@@ -222,6 +228,17 @@ def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[S
                 path, f"{where}.hosts", "required with body rules (they apply by host)"
             )
     return sources
+
+
+def _checked(path: Path, key: str, value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    values = _mapping(path, key, value, allowed={"source", "date"})
+    source = _required_string(path, f"{key}.source", values.get("source"))
+    day = _date(path, f"{key}.date", values.get("date"))
+    if day is None:
+        raise ConfigError(path, f"{key}.date", "is required")
+    return {"source": source, "date": day.isoformat()}
 
 
 def _sections(path: Path, key: str, value: Any) -> list[Section]:

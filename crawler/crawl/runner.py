@@ -90,7 +90,7 @@ def run_crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> Crawl
     context = CrawlContext(writer, config.sources, config.topics, config.body_rules())
     crawlers = {}
     try:
-        for source in config.sources:
+        for source in (source for source in config.sources if not source.disabled):
             crawler = process.create_crawler(NewsSpider)
             context.attach(crawler)
             crawlers[source.name] = crawler

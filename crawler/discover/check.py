@@ -9,12 +9,13 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from scrapy.http import HtmlResponse
 
 from crawler.config.load import Source
 from crawler.discover import links as discovery
-from crawler.discover.targets import Targets
+from crawler.discover.targets import FilledTemplate, Targets
 
 TIMEOUT_SECONDS = 20
 MAX_BYTES = 10 * 1024 * 1024
@@ -36,6 +37,9 @@ class Check:
 
 
 def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> list[Check]:
+    """Every entry point of every outlet not disabled; date indexes for yesterday."""
+    sources = [source for source in sources if not source.disabled]
+    yesterday = date.today() - timedelta(days=1)
     jobs = [
         (source, kind, url)
         for source in sources
@@ -48,6 +52,11 @@ def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> l
     ]
     jobs += [
         (source, kind, url) for source in sources for url, kind in targets.template_urls(source)
+    ]
+    jobs += [
+        (source, "archive", FilledTemplate("archive", template, (("date", yesterday),)).url())
+        for source in sources
+        for template in source.archives
     ]
     with ThreadPoolExecutor(PARALLEL) as pool:
         futures = [
