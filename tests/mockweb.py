@@ -31,8 +31,11 @@ class Reply:
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    # Seconds between chunks of DRIP_BYTES: a server that sends its body slowly.
+    drip: float = 0.0
 
 
+DRIP_BYTES = 64
 Route = Reply | Callable[[], Reply]
 NOT_FOUND = Reply(404, b"<html><body>Tidak ditemukan</body></html>")
 
@@ -81,7 +84,12 @@ class MockWeb:
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    if not reply.drip:
+                        self.wfile.write(reply.body)
+                    for start in range(0, len(reply.body) if reply.drip else 0, DRIP_BYTES):
+                        self.wfile.write(reply.body[start : start + DRIP_BYTES])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the crawler gave up (timeout, size limit): that is the point
 

@@ -4,6 +4,9 @@ Every URL here is on 127.0.0.1. (Proxy variables are not set in-process: urllib 
 first ones it sees for the rest of the test run.)
 """
 
+import gzip
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -61,6 +64,35 @@ def test_sources_check_lists_disabled_outlets_and_tries_date_indexes(web, tmp_pa
     assert "off: disabled (feed moved)" in result.output
     assert "arsip: 1/1 answered and parsed" in result.output
     assert not any("/rss/news.xml" in path for _, path in web.log)
+
+
+def test_slow_and_huge_answers_are_cut_off_within_their_bounds(web, tmp_path, monkeypatch):
+    monkeypatch.setattr("crawler.discover.check.TOTAL_SECONDS", 1.0)
+    monkeypatch.setattr("crawler.discover.check.MAX_BYTES", 1024 * 1024)
+    # 40 chunks a quarter of a second apart: 10 s to send, cut after about 1 s.
+    web.routes["/rss/slow.xml"] = Reply(body=rss([("x", "y")]).ljust(40 * 64), drip=0.25)
+    bomb = gzip.compress(b"<urlset>" + b" " * (50 * 1024 * 1024))
+    web.routes["/sitemap-bomb.xml.gz"] = Reply(body=bomb, content_type="application/gzip")
+    sources = [
+        {
+            "name": "berat",
+            "feeds": [web.url("/rss/slow.xml")],
+            "sitemaps": [web.url("/sitemap-bomb.xml.gz")],
+        }
+    ]
+    config = write_config(tmp_path / "config", sources, [])
+    report = tmp_path / "check.json"
+    result = CliRunner().invoke(
+        cli, ["sources", "check", "--config", str(config), "--json", str(report)]
+    )
+    assert "FAILED (slower than 1 s)" in result.output
+    assert "FAILED (unpacks to more than 1 MB)" in result.output
+    assert result.output.splitlines()[-1] == (
+        "0 of 2 entry points answered and parsed; nothing worked for berat"
+    )
+    assert result.exit_code == 1
+    written = json.loads(report.read_text("utf-8"))
+    assert {(r["kind"], r["ok"]) for r in written} == {("feed", False), ("sitemap", False)}
 
 
 def test_sources_check_exits_1_when_nothing_answers(web, tmp_path):

@@ -1,5 +1,6 @@
 """`pantau topic ...` and `pantau sources ...`: commands about the configuration."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import click
 
 from crawler.cli.add_topic import TopicError, add_topic
 from crawler.config.load import ConfigError, Source, load_config
-from crawler.discover.check import check_sources
+from crawler.discover.check import as_json, check_sources, summary
 from crawler.discover.targets import targets_for
 from crawler.relevance.terms import query_terms
 
@@ -116,14 +117,21 @@ def sources():
 
 @sources.command()
 @config_option
-def check(config_dir):
-    """Try every feed, sitemap, listing and search/tag template live, and report per source.
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the report as JSON to this file",
+)
+def check(config_dir, json_path):
+    """Try every feed, sitemap, listing, search/tag template and date index live, and report
+    per source, then in one line. Every fetch is bounded in time and size.
 
     Exits 1 when nothing answered at all.
 
     Example:
 
-        pantau sources check --config config
+        pantau sources check --config config --json check.json
     """
     config = load(config_dir)
     results = check_sources(config.sources, targets_for(config.topics), config.crawl.user_agent)
@@ -137,6 +145,12 @@ def check(config_dir):
         for r in mine:
             state = f"ok, {r.links} article links" if r.ok else f"FAILED ({r.error})"
             click.echo(f"  {r.kind:<8} {state}  {r.url}")
+    click.echo(summary(results))
+    if json_path:
+        try:
+            json_path.write_text(json.dumps(as_json(results), indent=2), "utf-8")
+        except OSError as error:
+            raise click.ClickException(f"{json_path}: cannot write: {error.strerror}")
     if results and not any(r.ok for r in results):
         sys.exit(1)
 
