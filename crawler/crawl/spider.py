@@ -1,4 +1,5 @@
-"""NewsSpider: one per source in sources.yml, from feeds, sitemaps and listing pages to articles."""
+"""NewsSpider: one per outlet, from feeds, sitemaps, listings, search, tag and date index pages
+to articles."""
 
 from datetime import date
 
