@@ -1,6 +1,12 @@
 import pytest
 
-from crawler.discover.pagination import is_single_view, next_page_url, page_number, single_view_url
+from crawler.discover.pagination import (
+    first_page_url,
+    is_single_view,
+    next_page_url,
+    page_number,
+    single_view_url,
+)
 
 BASE = "https://www.kompas.com/read/2023/09/18/10000000/kim-pulang"
 
@@ -44,3 +50,33 @@ def test_single_view():
     assert single_view_url(BASE, [(BASE + "/all", "", "")]) == BASE + "/all"
     assert single_view_url(BASE + "?page=all", [(BASE + "?page=all", "", "")]) is None
     assert is_single_view(BASE + "?page=all") and not is_single_view(BASE + "?page=2")
+
+
+@pytest.mark.parametrize(
+    "url, first",
+    [
+        ("https://x.id/berita/kim-pulang/3", "https://x.id/berita/kim-pulang"),
+        ("https://x.id/berita/kim-pulang/2/", "https://x.id/berita/kim-pulang"),
+        (
+            "https://x.id/read/123/kim-pulang?page=2&src=rss",
+            "https://x.id/read/123/kim-pulang?src=rss",
+        ),
+        # Not later pages: page 1, a date, an article id, a page past any article's length.
+        ("https://x.id/berita/kim-pulang?page=1", "https://x.id/berita/kim-pulang?page=1"),
+        ("https://x.id/a/2023/09/18/", "https://x.id/a/2023/09/18/"),
+        ("https://x.id/read/2023/09/18/123456/kim", "https://x.id/read/2023/09/18/123456/kim"),
+        ("https://x.id/indeks?page=40", "https://x.id/indeks?page=40"),
+    ],
+)
+def test_a_link_to_a_later_page_leads_to_the_first(url, first):
+    assert first_page_url(url) == first
+
+
+def test_the_spider_requests_page_one_for_a_link_to_page_three():
+    from crawler.config.load import Source
+    from crawler.crawl.spider import NewsSpider
+
+    spider = NewsSpider(source=Source(name="x", hosts=["x.id"]))
+    links = ["https://x.id/berita/kim-pulang/3", "https://x.id/berita/kim-pulang"]
+    requests = list(spider._article_requests(links, related_depth=0))
+    assert [request.url for request in requests] == ["https://x.id/berita/kim-pulang"]

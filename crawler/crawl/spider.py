@@ -262,7 +262,8 @@ class NewsSpider(scrapy.Spider):
     def _article_requests(self, links: list[str], related_depth: int):
         # Known and already scheduled URLs are left out by the duplicate filter
         # (crawler/crawl/dupefilter.py), shared by every source of the crawl.
-        for url in dict.fromkeys(normalize_url(link) for link in links):
+        # A link to page 3 of a story is a link to the story: it is read from page 1.
+        for url in dict.fromkeys(pagination.first_page_url(normalize_url(link)) for link in links):
             yield scrapy.Request(
                 url,
                 callback=self.parse_article,

@@ -19,6 +19,7 @@ SINGLE_VIEW_TEXT = re.compile(
 NEXT_TEXT = re.compile(r"^\s*(?:halaman )?(?:selanjutnya|berikutnya|next)\s*[»›>]*\s*$", re.I)
 # "/judul-berita/2": a page number after a slug (never the day in /2023/09/18).
 PAGE_SUFFIX = re.compile(r"/[^/]*[a-z][^/]*/(\d{1,2})/?$", re.I)
+PAGE_KEYS = ("page", "p", "halaman", "hal")
 SINGLE_QUERY = {("page", "all"), ("single", "1"), ("show", "all"), ("all", "1"), ("page", "single")}
 
 
@@ -54,10 +55,22 @@ def next_page_url(url: str, links: list[Link]) -> str | None:
 def page_number(url: str) -> int:
     parts = urlsplit(url)
     for key, value in parse_qsl(parts.query):
-        if key.lower() in ("page", "p", "halaman", "hal") and value.isdigit():
+        if key.lower() in PAGE_KEYS and value.isdigit():
             return int(value)
     tail = PAGE_SUFFIX.search(parts.path)
     return int(tail.group(1)) if tail else 1
+
+
+def first_page_url(url: str) -> str:
+    """Page 1 of the article when `url` is page 2, 3, ... of it (a "Baca juga" link or a
+    search result can land mid-story); else `url` itself."""
+    if not 2 <= page_number(url) <= MAX_PAGES:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() not in PAGE_KEYS]
+    if len(query) < len(parse_qsl(parts.query)):
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(path=_stem(parts.path)))
 
 
 def _with_page(url: str, number: int) -> str:
