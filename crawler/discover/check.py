@@ -1,4 +1,4 @@
-"""`pantau sources check`: try every feed, sitemap, listing and template of every source live.
+"""`pantau sources check`: try every entry point of every outlet live, within bounds.
 
 Plain HTTP GETs (no Scrapy: a handful of requests per source, run a few at a time), each
 parsed the way the crawler would parse it, so a user sees per source what still answers.
@@ -29,7 +29,7 @@ PARALLEL = 8
 @dataclass
 class Check:
     source: str
-    kind: str  # feed, sitemap, listing, search, tag
+    kind: str  # feed, sitemap, listing, search, tag, archive
     url: str
     status: int | None
     links: int | None  # None: did not parse
