@@ -85,7 +85,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response):
         links = discovery.page_links(response) if isinstance(response, TextResponse) else None
-        yield from self._entry_parsed(response, response.meta.get("kind", "listing"), links, [])
+        yield from self._entry_parsed(response, "listing", links, [])
 
     def _archive_days(self, today: date) -> list[FilledTemplate]:
         """Every date index template for every day of the topics' windows still to walk."""
@@ -121,7 +121,7 @@ class NewsSpider(scrapy.Spider):
         filled: FilledTemplate = meta["filled"]
         links = discovery.page_links(response) if isinstance(response, TextResponse) else None
         if links is None:
-            yield from self._entry_parsed(response, filled.kind, links, [])
+            self._malformed(response, filled.kind)
             return
         self.crawler.stats.inc_value("pantau/entries_ok")
         on_site = [
@@ -223,17 +223,14 @@ class NewsSpider(scrapy.Spider):
             urls = list(dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]))
             yield FailedFetch(self.source.name, urls, reason)
 
-    def _entry(self, url: str, callback, kind: str = "entry") -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=callback, errback=self.on_error, dont_filter=True, meta={"kind": kind}
-        )
+    def _entry(self, url: str, callback) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True)
 
     def _entry_parsed(self, response: Response, kind: str, links, children):
-        """Follow what a feed, sitemap or listing offered; a malformed one is an error."""
+        """Follow what a feed, sitemap or listing offered, when its headline names a term; a
+        malformed one is an error."""
         if links is None or links.malformed:
-            self.crawler.stats.inc_value("pantau/errors")
-            self.crawler.stats.set_value("pantau/last_error", f"{response.url}: malformed {kind}")
-            self.logger.warning("Malformed %s at %s", kind, response.url)
+            self._malformed(response, kind)
             if links is None:
                 return
         else:
@@ -245,12 +242,14 @@ class NewsSpider(scrapy.Spider):
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
         self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(articles))
-        # Search and tag pages were built from the terms; everything else is filtered by them.
-        if kind not in ("search", "tag"):
-            wanted = [link for link in articles if self.targets.wants(link, links.titles.get(link))]
-            self.crawler.stats.inc_value("pantau/links_off_topic", len(articles) - len(wanted))
-            articles = wanted
-        yield from self._article_requests(articles, related_depth=0)
+        wanted = [link for link in articles if self.targets.wants(link, links.titles.get(link))]
+        self.crawler.stats.inc_value("pantau/links_off_topic", len(articles) - len(wanted))
+        yield from self._article_requests(wanted, related_depth=0)
+
+    def _malformed(self, response: Response, kind: str) -> None:
+        self.crawler.stats.inc_value("pantau/errors")
+        self.crawler.stats.set_value("pantau/last_error", f"{response.url}: malformed {kind}")
+        self.logger.warning("Malformed %s at %s", kind, response.url)
 
     def follow_related(self, page: Page) -> None:
         """Called by ExtractPipeline for a relevant article: fetch its on-topic related links."""
