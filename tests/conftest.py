@@ -61,13 +61,15 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def write_config(directory: Path, sources: list[dict], topics: list[dict]) -> Path:
+def write_config(
+    directory: Path, sources: list[dict], topics: list[dict], crawl: dict | None = None
+) -> Path:
+    """A config directory; web archives stay off unless `crawl` names loopback ones."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "sources.yml").write_text(yaml.safe_dump({"sources": sources}), "utf-8")
     (directory / "topics.yml").write_text(yaml.safe_dump({"topics": topics}), "utf-8")
-    (directory / "crawl.yml").write_text(
-        yaml.safe_dump({"contact_url": "https://example.org/pantau-tests"}), "utf-8"
-    )
+    crawl = {"contact_url": "https://example.org/pantau-tests", "backfill": False, **(crawl or {})}
+    (directory / "crawl.yml").write_text(yaml.safe_dump(crawl), "utf-8")
     (directory / "seeds").mkdir(exist_ok=True)
     (directory / "seeds" / SEED.name).write_bytes(SEED.read_bytes())
     (directory / "metadata.yml").write_bytes((ROOT / "config" / "metadata.yml").read_bytes())

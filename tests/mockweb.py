@@ -45,6 +45,8 @@ class MockWeb:
 
     def __init__(self):
         self.routes: dict[str, Route] = {}
+        # Path -> function of the request's path (with query) and headers: an API.
+        self.handlers: dict[str, Callable[[str, dict[str, str]], Reply]] = {}
         self.log: list[tuple[float, str]] = []
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -76,7 +78,10 @@ class MockWeb:
                 with web._lock:
                     web.log.append((time.monotonic(), self.path))
                 route = web.routes.get(self.path) or web.routes.get(path) or NOT_FOUND
-                reply = route() if callable(route) else route
+                if path in web.handlers:
+                    reply = web.handlers[path](self.path, dict(self.headers))
+                else:
+                    reply = route() if callable(route) else route
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)

@@ -131,6 +131,8 @@ def save_page(
             "headers": json.dumps(page.get("headers") or {}, ensure_ascii=False),
             "body": gzip.compress(page["body"], mtime=0),
             "fetched_at": page["fetched_at"],
+            "capture_url": page.get("capture_url"),
+            "captured_at": page.get("captured_at"),
         },
         pk="id",
     )
@@ -241,4 +243,28 @@ def record_walked_day(db: Database, source: str, day: str, pages: int, links: in
     db.table("archive_days").upsert(
         {"source": source, "day": day, "pages": pages, "links": links, "walked_at": utc_now()},
         pk=("source", "day"),
+    )
+
+
+def backfill_done(db: Database, route: str, source: str) -> set[tuple[str, str]]:
+    """(host, slice) pairs a web archive was asked for the source's captures."""
+    rows = db.execute(
+        "select host, slice from backfill_queries where route = ? and source = ?", [route, source]
+    )
+    return {(row[0], row[1]) for row in rows}
+
+
+def record_backfill_query(
+    db: Database, route: str, source: str, host: str, slice: str, captures: int
+) -> None:
+    db.table("backfill_queries").upsert(
+        {
+            "route": route,
+            "source": source,
+            "host": host,
+            "slice": slice,
+            "captures": captures,
+            "queried_at": utc_now(),
+        },
+        pk=("route", "source", "host", "slice"),
     )

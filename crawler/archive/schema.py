@@ -252,3 +252,23 @@ def m008_archive_days(db: Database) -> None:
     )
     # Date index templates are recorded with the other templates of an outlet.
     db.table("sources").add_column("archives", str)
+
+
+@migrations()
+def m009_backfill(db: Database) -> None:
+    # Which slices of a window each web archive was asked for (crawler/discover/webarchives.py).
+    db.table("backfill_queries").create(
+        {
+            "route": str,
+            "source": str,
+            "host": str,
+            "slice": str,
+            "captures": int,
+            "queried_at": str,
+        },
+        pk=("route", "source", "host", "slice"),
+        not_null={"route", "source", "host", "slice", "queried_at"},
+    )
+    # A page read from a web archive: where the archive keeps it, and when it was captured.
+    db.table("pages").add_column("capture_url", str)
+    db.table("pages").add_column("captured_at", str)

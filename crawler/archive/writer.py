@@ -138,6 +138,12 @@ class ArchiveWriter:
         archive_db.record_walked_day(self.db, *args, **kwargs)
         self._written()
 
+    def record_backfill_query(self, *args: Any, **kwargs: Any) -> None:
+        """`crawler.archive.rows.record_backfill_query` inside the open group."""
+        self._begin()
+        archive_db.record_backfill_query(self.db, *args, **kwargs)
+        self._written()
+
     def commit_if_due(self) -> None:
         """Commit an open group that is old enough (called on a timer during a crawl)."""
         if self.pending and time.monotonic() - self.opened_at >= self.batch_seconds:

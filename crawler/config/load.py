@@ -23,6 +23,18 @@ from crawler.config.rules import BodyRules
 from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
+# Web archives that hold earlier captures of outlets' pages (crawler/discover/webarchives.py):
+# the public endpoints, used unless crawl.yml's `backfill:` names others (a mirror, a test).
+PUBLIC_BACKFILL = {
+    "wayback": {
+        "cdx": "https://web.archive.org/cdx/search/cdx",
+        "replay": "https://web.archive.org/web/",
+    },
+    "commoncrawl": {
+        "index": "https://index.commoncrawl.org/",
+        "data": "https://data.commoncrawl.org/",
+    },
+}
 
 
 class ConfigError(Exception):
@@ -66,6 +78,9 @@ class Source:
     # users know what is unverified; and why the outlet is not crawled, when it is not.
     checked: dict[str, str] | None = None
     disabled: str | None = None
+    # Entry pages (date indexes, listings, tag and search pages) need a browser to build
+    # their links; articles are still fetched over plain HTTP.
+    render: bool = False
 
     def allowed_hosts(self) -> list[str]:
         """The hosts the crawler may fetch from: `hosts`, else those of the entry points."""
@@ -125,6 +140,10 @@ class CrawlConfig:
 
     contact_url: str = DEFAULT_CONTACT_URL
     settings: dict[str, Any] = field(default_factory=dict)
+    # Route name ("wayback", "commoncrawl") -> its endpoints; empty: no backfill.
+    backfill: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {route: dict(urls) for route, urls in PUBLIC_BACKFILL.items()}
+    )
 
     @property
     def user_agent(self) -> str:
@@ -221,6 +240,7 @@ def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[S
                 sections=_sections(path, f"{where}.sections", values.get("sections")),
                 checked=_checked(path, f"{where}.checked", values.get("checked")),
                 disabled=_string(path, f"{where}.disabled", values.get("disabled")),
+                render=_flag(path, f"{where}.render", values.get("render")),
             )
         )
         if sources[-1].body_rules() and not sources[-1].hosts:
@@ -320,12 +340,48 @@ def load_topics(path: Path) -> list[Topic]:
 def load_crawl_config(path: Path) -> CrawlConfig:
     if not path.exists():
         return CrawlConfig()
-    values = _mapping(path, "(top level)", _read_yaml(path) or {}, {"contact_url", "settings"})
+    values = _mapping(
+        path, "(top level)", _read_yaml(path) or {}, {"contact_url", "settings", "backfill"}
+    )
     contact = _string(path, "contact_url", values.get("contact_url")) or DEFAULT_CONTACT_URL
     if not contact.startswith(("http://", "https://", "mailto:")):
         raise ConfigError(path, "contact_url", "must be an http(s) or mailto: URL")
     settings = _mapping(path, "settings", values.get("settings") or {}, allowed=None)
-    return CrawlConfig(contact_url=contact, settings=settings)
+    config = CrawlConfig(contact_url=contact, settings=settings)
+    if "backfill" in values:
+        config.backfill = _backfill(path, values["backfill"])
+    return config
+
+
+def _backfill(path: Path, value: Any) -> dict[str, dict[str, str]]:
+    """`backfill: false` (none), or the routes to use: `wayback: true` for the public
+    endpoints, or a mapping of endpoint URLs (a mirror; the rest stay public)."""
+    if value is False or value is None:
+        return {}
+    routes = _mapping(path, "backfill", value, allowed=PUBLIC_BACKFILL)
+    backfill = {}
+    for route, endpoints in routes.items():
+        if endpoints is False:
+            continue
+        if endpoints is True:
+            endpoints = {}
+        given = _mapping(path, f"backfill.{route}", endpoints, allowed=PUBLIC_BACKFILL[route])
+        urls = {**PUBLIC_BACKFILL[route]}
+        for name, url in given.items():
+            key = f"backfill.{route}.{name}"
+            urls[name] = _required_string(path, key, url)
+            if not re.match(r"https?://[^/\s]+", urls[name]):
+                raise ConfigError(path, key, f"not an http(s) URL: {urls[name]!r}")
+        backfill[route] = urls
+    return backfill
+
+
+def _flag(path: Path, key: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ConfigError(path, key, "must be true or false")
+    return value
 
 
 def _named_entries(

@@ -1,9 +1,10 @@
 """Scrapy's "seen before" for article links, backed by the archive and shared by all sources.
 
-An article link is not requested again when the archive knows its URL (stored, irrelevant
-or dropped; a URL that only failed is tried again) or when any source of this crawl has
-scheduled it already. Other requests (entry points, sitemap children, later pages) are
-filtered as Scrapy's own filter does.
+An article link (or a web archive's copy of one, judged by the article's own URL) is not
+requested again when the archive knows its URL (stored, irrelevant or dropped; a URL that
+only failed is tried again) or when any source of this crawl has scheduled it already.
+Other requests (entry points, sitemap children, later pages) are filtered as Scrapy's own
+filter does.
 """
 
 from typing import Any
@@ -16,6 +17,8 @@ from crawler.crawl.context import CrawlContext
 from crawler.urls import normalize_url, url_id
 
 ARTICLE_LINK = "pantau_article_link"  # request.meta key the spider sets on article links
+# request.meta key of a web archive's copy: the article's own URL, which the filter judges.
+ORIGINAL_URL = "pantau_original_url"
 
 
 class KnownUrlFilter(RFPDupeFilter):
@@ -40,7 +43,7 @@ class KnownUrlFilter(RFPDupeFilter):
             # A hop of a redirect: a loop must run into REDIRECT_MAX_TIMES and fail (and be
             # counted), not vanish as "seen".
             return False
-        url = normalize_url(request.url)
+        url = normalize_url(request.meta.get(ORIGINAL_URL) or request.url)
         key = url_id(url)
         if key in self.context.scheduled or known_url_ids(self.context.archive.db, [url]):
             self.stats.inc_value("pantau/links_known")

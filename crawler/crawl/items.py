@@ -22,6 +22,9 @@ class Page:
     # On-topic links found in the article, followed when it proves relevant.
     related_links: list[str] = field(default_factory=list, repr=False)
     related_depth: int = 0
+    # Read from a web archive: where it keeps the page, and when it captured it.
+    capture_url: str | None = None
+    captured_at: str | None = None
     article: dict[str, Any] | None = None
     relevance: dict[str, float] = field(default_factory=dict)
 
@@ -45,3 +48,15 @@ class WalkedDay:
     day: str
     pages: int
     links: int
+
+
+@dataclass
+class BackfillQueried:
+    """A web archive answered for a source's host and a slice of the window: not asked
+    again (unless recent) by later crawls."""
+
+    route: str
+    source: str
+    host: str
+    slice: str
+    captures: int

@@ -6,7 +6,7 @@ from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.crawl.context import CrawlContext
-from crawler.crawl.items import FailedFetch, Page, WalkedDay
+from crawler.crawl.items import BackfillQueried, FailedFetch, Page, WalkedDay
 from crawler.extract.article import ExtractionError, extract_multipage
 from crawler.relevance.score import score_topics
 
@@ -37,7 +37,7 @@ class ExtractPipeline:
         return cls(crawler)
 
     def process_item(self, item):
-        if isinstance(item, (FailedFetch, WalkedDay)):
+        if isinstance(item, (FailedFetch, WalkedDay, BackfillQueried)):
             return item
         page: Page = item
         content_type = page.content_type.split(";")[0].strip().lower()
@@ -97,9 +97,23 @@ class ArchivePipeline:
         if isinstance(item, WalkedDay):
             self.archive.record_walked_day(item.source, item.day, item.pages, item.links)
             return item
+        if isinstance(item, BackfillQueried):
+            self.archive.record_backfill_query(
+                item.route, item.source, item.host, item.slice, item.captures
+            )
+            return item
         page: Page = item
         first = {
-            key: getattr(page, key) for key in ("url", "status", "headers", "body", "fetched_at")
+            key: getattr(page, key)
+            for key in (
+                "url",
+                "status",
+                "headers",
+                "body",
+                "fetched_at",
+                "capture_url",
+                "captured_at",
+            )
         }
         parts = [first, *page.later_parts]
         outcome = self.archive.save_article(

@@ -13,9 +13,14 @@ from crawler.archive.runs import finish_run, save_config, start_run
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
+from crawler.crawl.backfill import BackfillSpider
 from crawler.crawl.context import CrawlContext
+from crawler.crawl.render import ChromiumMissing, RenderingNewsSpider, chromium_path
 from crawler.crawl.spider import NewsSpider
 from crawler.relevance.score import score_topics, topic_profile
+
+# The name under which crawl_runs reports the web archives' crawler beside the outlets.
+BACKFILL = "backfill"
 
 
 class SettingError(Exception):
@@ -89,17 +94,32 @@ def run_crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> Crawl
     )
     context = CrawlContext(writer, config.sources, config.topics, config.body_rules())
     crawlers = {}
+    not_started: dict[str, dict[str, Any]] = {}
+    active = [source for source in config.sources if not source.disabled]
     try:
-        for source in (source for source in config.sources if not source.disabled):
-            crawler = process.create_crawler(NewsSpider)
+        for source in active:
+            if source.render:
+                try:
+                    chromium_path()
+                except ChromiumMissing as error:
+                    not_started[source.name] = summarize({"pantau/last_error": str(error)})
+                    continue
+            crawler = process.create_crawler(RenderingNewsSpider if source.render else NewsSpider)
             context.attach(crawler)
             crawlers[source.name] = crawler
             process.crawl(crawler, source=source)
+        if active and config.crawl.backfill and any(topic.since for topic in config.topics):
+            # One crawler for all outlets: each web archive is one host with one set of limits.
+            crawler = process.create_crawler(BackfillSpider)
+            context.attach(crawler)
+            crawlers[BACKFILL] = crawler
+            process.crawl(crawler, sources=active, routes=config.crawl.backfill)
         if crawlers:
             process.start()
     finally:
         writer.close()
     per_source = {name: summarize(crawler.stats.get_stats()) for name, crawler in crawlers.items()}
+    per_source.update(not_started)
     status = finish_run(db, run_id, per_source)
     db.close()
     return CrawlResult(run_id=run_id, status=status, per_source=per_source)
@@ -121,7 +141,10 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     )
     # A source worked when an entry point parsed cleanly or at least one page came back. One
     # whose only entry point is a date index walked already had nothing to do, and did it.
-    idle = counts["requests"] == 0 and stats.get("pantau/archive_days_done", 0) > 0
+    done_before = stats.get("pantau/archive_days_done", 0) + stats.get(
+        "pantau/backfill_slices_done", 0
+    )
+    idle = counts["requests"] == 0 and done_before > 0
     worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0 or idle
     counts["status"] = "ok" if worked else "failed"
     counts["message"] = (

@@ -42,6 +42,8 @@ MAX_SEARCH_PAGES = 10
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Date index, listing, tag and search pages through a browser (crawler/crawl/render.py).
+    render_entries = False
 
     def __init__(self, source: Source, **kwargs):
         super().__init__(name=f"news:{source.name}", **kwargs)
@@ -58,7 +60,7 @@ class NewsSpider(scrapy.Spider):
         for url in self.source.sitemaps:
             yield self._entry(url, self.parse_sitemap)
         for url in self.source.listings:
-            yield self._entry(url, self.parse_listing)
+            yield self._entry(url, self.parse_listing, rendered=self.render_entries)
         today = date.today()
         for filled in self.targets.filled_templates(self.source, today):
             yield self._index_request(filled, 1, set())
@@ -104,6 +106,8 @@ class NewsSpider(scrapy.Spider):
     def _index_request(self, filled: FilledTemplate, page: int, seen: set[str]):
         # An index's own pages start again at depth 0: paging an index is not following links.
         meta = {"kind": filled.kind, "filled": filled, "page": page, "seen": seen, "depth": 0}
+        if self.render_entries:
+            meta["playwright"] = True
         return scrapy.Request(
             filled.url(page),
             callback=self.parse_index,
@@ -223,8 +227,11 @@ class NewsSpider(scrapy.Spider):
             urls = list(dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]))
             yield FailedFetch(self.source.name, urls, reason)
 
-    def _entry(self, url: str, callback) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error, dont_filter=True)
+    def _entry(self, url: str, callback, rendered: bool = False) -> scrapy.Request:
+        meta = {"playwright": True} if rendered else {}
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta
+        )
 
     def _entry_parsed(self, response: Response, kind: str, links, children):
         """Follow what a feed, sitemap or listing offered, when its headline names a term; a

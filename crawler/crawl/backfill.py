@@ -1,0 +1,228 @@
+"""BackfillSpider: a topic's window read from web archives, for every outlet at once.
+
+One spider for all outlets, so that the archives' hosts are one download slot each: their
+per-host limits hold for the whole crawl, not once per outlet. Queries and answers are
+crawler/discover/webarchives.py; what a capture yields is a Page under the article's own
+URL and outlet, which the pipelines extract, score and deduplicate like any other.
+"""
+
+from datetime import date
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.archive.rows import backfill_done
+from crawler.archive.schema import utc_now
+from crawler.config.load import Source
+from crawler.crawl.context import CrawlContext
+from crawler.crawl.dupefilter import ARTICLE_LINK, ORIGINAL_URL
+from crawler.crawl.items import BackfillQueried, FailedFetch, Page
+from crawler.discover import webarchives
+from crawler.discover.archives import RECENT_DAYS
+from crawler.discover.targets import targets_for
+from crawler.urls import host_matches, host_of, normalize_url
+
+
+class BackfillSpider(scrapy.Spider):
+    name = "backfill"
+
+    def __init__(self, sources: list[Source], routes: dict[str, dict[str, str]], **kwargs):
+        super().__init__(**kwargs)
+        self.sources = sources
+        self.routes = routes
+
+    async def start(self):
+        self.context = CrawlContext.of(self.crawler)
+        self.targets = targets_for(self.context.topics)
+        self.today = date.today()
+        if self.targets.since is None:
+            return  # no topic has a window: feeds and sitemaps carry the recent days
+        self.since: date = self.targets.since
+        wayback = self.routes.get("wayback")
+        if wayback:
+            slices = webarchives.capture_slices(self.since, self.targets.until, self.today)
+            for source in self.sources:
+                done = backfill_done(self.context.archive.db, "wayback", source.name)
+                for host in webarchives.query_hosts(source.allowed_hosts()):
+                    asked = {key for done_host, key in done if done_host == host}
+                    for window_slice in slices:
+                        if webarchives.slice_is_due(window_slice, asked, self.today, RECENT_DAYS):
+                            yield self._wayback_request(source, host, window_slice, "", 1)
+                        else:
+                            self.crawler.stats.inc_value("pantau/backfill_slices_done")
+        commoncrawl = self.routes.get("commoncrawl")
+        if commoncrawl:
+            yield scrapy.Request(
+                commoncrawl["index"] + "collinfo.json",
+                callback=self.parse_crawls,
+                errback=self.on_error,
+                dont_filter=True,
+            )
+
+    def _wayback_request(self, source, host, window_slice, resume_key: str, page: int):
+        url = webarchives.wayback_query(
+            self.routes["wayback"]["cdx"], host, window_slice, resume_key
+        )
+        meta = {"source": source, "host": host, "slice": window_slice.key, "page": page}
+        meta["slice_object"] = window_slice
+        return scrapy.Request(
+            url, callback=self.parse_wayback, errback=self.on_error, dont_filter=True, meta=meta
+        )
+
+    def parse_wayback(self, response: Response):
+        meta = response.meta
+        try:
+            captures, resume_key = webarchives.parse_wayback(
+                response.body, self.routes["wayback"]["replay"]
+            )
+        except (ValueError, UnicodeDecodeError) as error:
+            self._malformed(response, error)
+            return
+        self.crawler.stats.inc_value("pantau/entries_ok")
+        meta["found"] = meta.get("found", 0) + len(captures)
+        yield from self._capture_requests(meta["source"], captures)
+        if resume_key and meta["page"] < webarchives.MAX_CDX_PAGES:
+            yield self._wayback_request(
+                meta["source"], meta["host"], meta["slice_object"], resume_key, meta["page"] + 1
+            )
+            return
+        if resume_key:
+            self.crawler.stats.inc_value("pantau/backfill_truncated")
+        yield BackfillQueried(
+            "wayback", meta["source"].name, meta["host"], meta["slice"], meta["found"]
+        )
+
+    def parse_crawls(self, response: Response):
+        """Common Crawl's list of crawls: ask those that may hold the window, once each."""
+        try:
+            crawls = webarchives.commoncrawl_crawls(
+                response.body, self.since, self.targets.until, self.today
+            )
+        except (ValueError, UnicodeDecodeError) as error:
+            self._malformed(response, error)
+            return
+        self.crawler.stats.inc_value("pantau/entries_ok")
+        for source in self.sources:
+            done = backfill_done(self.context.archive.db, "commoncrawl", source.name)
+            for host in webarchives.query_hosts(source.allowed_hosts()):
+                for api in crawls:
+                    if (host, api) in done:
+                        self.crawler.stats.inc_value("pantau/backfill_slices_done")
+                        continue
+                    yield scrapy.Request(
+                        webarchives.commoncrawl_query(api, host),
+                        callback=self.parse_commoncrawl,
+                        errback=self.on_error,
+                        dont_filter=True,
+                        # An index without captures of the host answers 404.
+                        meta={
+                            "source": source,
+                            "host": host,
+                            "slice": api,
+                            "handle_httpstatus_list": [404],
+                        },
+                    )
+
+    def parse_commoncrawl(self, response: Response):
+        meta = response.meta
+        captures = []
+        if response.status != 404:
+            try:
+                captures = webarchives.parse_commoncrawl(
+                    response.body, self.routes["commoncrawl"]["data"]
+                )
+            except (ValueError, UnicodeDecodeError) as error:
+                self._malformed(response, error)
+                return
+        self.crawler.stats.inc_value("pantau/entries_ok")
+        if len(captures) >= webarchives.CDX_ROWS:
+            self.crawler.stats.inc_value("pantau/backfill_truncated")
+        yield from self._capture_requests(meta["source"], captures)
+        yield BackfillQueried(
+            "commoncrawl", meta["source"].name, meta["host"], meta["slice"], len(captures)
+        )
+
+    def _capture_requests(self, source: Source, captures: list[webarchives.Capture]):
+        """A request for each capture of an article of the source whose URL names a term;
+        the duplicate filter leaves out articles the archive or the crawl already has."""
+        hosts = source.allowed_hosts()
+        wanted = [
+            capture
+            for capture in captures
+            if host_matches(host_of(capture.original), hosts)
+            and source.is_article_url(capture.original)
+            and self.targets.wants(capture.original, None)
+        ]
+        self.crawler.stats.inc_value("pantau/links_off_topic", len(captures) - len(wanted))
+        for capture in {normalize_url(c.original): c for c in reversed(wanted)}.values():
+            headers = {"Range": capture.range_header} if capture.range_header else {}
+            yield scrapy.Request(
+                capture.fetch_url,
+                callback=self.parse_capture,
+                errback=self.on_error,
+                headers=headers,
+                meta={
+                    "source": source,
+                    "capture": capture,
+                    ARTICLE_LINK: True,
+                    ORIGINAL_URL: capture.original,
+                },
+            )
+
+    def parse_capture(self, response: Response):
+        """The captured page, as a Page of its outlet under the article's own URL."""
+        capture: webarchives.Capture = response.meta["capture"]
+        source: Source = response.meta["source"]
+        status, body = response.status, response.body
+        headers = {
+            key.decode("latin-1"): b", ".join(values).decode("latin-1")
+            for key, values in response.headers.items()
+        }
+        if capture.route == "commoncrawl":
+            try:
+                status, headers, body = webarchives.warc_response(body)
+            except ValueError as error:
+                self._malformed(response, error)
+                yield FailedFetch(source.name, [capture.original], f"unreadable capture: {error}")
+                return
+        content_type = next(
+            (value for key, value in headers.items() if key.lower() == "content-type"), ""
+        )
+        yield Page(
+            url=capture.original,
+            source=source.name,
+            status=status,
+            content_type=content_type,
+            body=body,
+            fetched_at=utc_now(),
+            headers=headers,
+            seen_urls=[capture.original],
+            capture_url=response.url,
+            captured_at=capture.captured_at,
+        )
+
+    def follow_related(self, page: Page) -> None:
+        """Called by ExtractPipeline: an archived page's related links lead to the live site,
+        where its outlet's own spider finds the story; nothing to follow here."""
+
+    def on_error(self, failure: Failure):
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
+        response = getattr(failure.value, "response", None)
+        reason = (
+            f"HTTP {response.status}"
+            if response is not None
+            else (failure.getErrorMessage() or repr(failure.value))
+        )
+        self.crawler.stats.inc_value("pantau/errors")
+        self.crawler.stats.set_value("pantau/last_error", f"{request.url}: {reason}")
+        self.logger.warning("Failed %s: %s", request.url, reason)
+        capture = request.meta.get("capture")
+        if capture is not None:
+            # Remembered under the article's URL, so that the next crawl tries it again.
+            yield FailedFetch(request.meta["source"].name, [capture.original], reason)
+
+    def _malformed(self, response: Response, error: Exception) -> None:
+        self.crawler.stats.inc_value("pantau/errors")
+        self.crawler.stats.set_value("pantau/last_error", f"{response.url}: {error}")
+        self.logger.warning("Unreadable answer at %s: %s", response.url, error)
