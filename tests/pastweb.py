@@ -20,7 +20,10 @@ from tests.mockweb import FIXTURES, MockWeb, Reply, rss
 
 KIM = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_text("utf-8")
 STORY_TITLE = "Kim Jong-un dan Vladivostok, laporan {number}"
+# Other stories that share a word with the topic: a broad one (not worth a fetch) and a
+# name (fetched, scored, and found to be about something else).
 DECOY_TITLE = "Rusia Naikkan Ekspor Gandum, laporan {number}"
+NAMED_DECOY_TITLE = "Kim Jong-un Tinjau Pabrik Pupuk di Hamhung, laporan {number}"
 OTHER_TITLE = "Harga Cabai di Pasar Induk Turun, laporan {number}"
 DECOY_TEXT = [
     "Pemerintah Rusia menaikkan kuota ekspor gandum ke negara-negara Afrika Utara mulai bulan"
@@ -31,6 +34,16 @@ DECOY_TEXT = [
     " instan bisa turun dalam beberapa bulan ke depan.",
     "Asosiasi pengusaha tepung meminta pemerintah memantau harga di tingkat pengecer agar"
     " penurunan harga benar-benar dirasakan konsumen.",
+]
+NAMED_DECOY_TEXT = [
+    "Pemimpin Korea Utara Kim Jong-un meninjau pabrik pupuk kimia di Hamhung dan meminta"
+    " produksi dinaikkan menjelang musim tanam, lapor media pemerintah.",
+    "Pabrik itu memasok pupuk bagi koperasi pertanian di provinsi Hamgyong Selatan yang"
+    " mengalami gagal panen tahun lalu akibat banjir.",
+    "Para pengamat pertanian menilai kekurangan pupuk masih menjadi hambatan utama produksi"
+    " beras dan jagung di negara itu.",
+    "Media pemerintah menayangkan foto para pekerja pabrik yang bertepuk tangan menyambut"
+    " kunjungan tersebut di halaman pabrik.",
 ]
 OTHER_TEXT = [
     "Harga cabai rawit di Pasar Induk Kramat Jati turun tajam pekan ini setelah pasokan dari"

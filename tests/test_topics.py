@@ -10,7 +10,7 @@ from crawler.config.load import Source, Topic, load_config
 from crawler.discover.targets import targets_for
 from crawler.extract.dates import text_date
 from crawler.relevance.score import TopicProfile, score, time_factor, topic_profile
-from crawler.relevance.terms import matches, query_terms, slug
+from crawler.relevance.terms import matches, names_topic, query_terms, slug
 from tests.conftest import ROOT, SEED, write_config
 from tests.mockweb import FIXTURES, MockWeb, Reply, rss
 
@@ -37,6 +37,18 @@ def test_terms_match_titles_whatever_the_spelling():
     assert matches(terms, "Tiba di VLADIVOSTOK, Kim disambut")
     assert not matches(terms, "Kim Kardashian tiba di Jakarta")
     assert slug("Kim Jong-un") == "kim-jong-un" and slug("Café Ülan") == "cafe-ulan"
+
+
+def test_a_headline_must_name_the_topic_not_only_touch_it():
+    terms = ["Kim Jong-un", "Vladivostok", "Vladimir Putin", "Rusia", "Korea Utara"]
+    assert names_topic(terms, "Gawat! Kim Beneran Temui Putin")  # two names, no full term
+    assert names_topic(terms, "Tiba di Vladivostok dengan kereta")  # one rare name
+    assert names_topic(terms, "Rusia dan Korut Teken Kerja Sama")  # Korut: Korea Utara
+    assert not names_topic(terms, "Rusia Naikkan Ekspor Gandum")  # other news from Russia
+    assert not names_topic(terms, "Kim Kardashian tiba di Jakarta")
+    # A topic whose strongest term is broad needs only that term.
+    assert names_topic(["banjir"], "Banjir Rendam Jakarta Utara")
+    assert not names_topic(["banjir"], "Harga Cabai Turun")
 
 
 def test_targets_filter_entries_and_fill_templates():

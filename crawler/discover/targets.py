@@ -1,9 +1,9 @@
 """What to fetch for the configured topics: title filters and search/tag page URLs.
 
-Feed, sitemap and listing entries are fetched only when their headline (or, without one,
-the words of their URL) names one of a topic's query terms; search and tag pages are built
-from the top terms. A topic without terms (no seed, no keywords) wants everything, so a
-config with such a topic filters nothing.
+Feed, sitemap, listing, date index and web archive entries are fetched only when their
+headline and the words of their URL name a topic (crawler/relevance/terms.py:names_topic);
+search and tag pages are built from the top terms. A topic without terms (no seed, no
+keywords) wants everything, so a config with such a topic filters nothing.
 """
 
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from crawler.config.load import Source, Topic
-from crawler.relevance.terms import matches, query_terms, slug
+from crawler.relevance.terms import names_topic, query_terms, slug
 
 # Search and tag pages are built from each topic's first few terms: its keywords first.
 TEMPLATE_TERMS = 3
@@ -38,18 +38,20 @@ class FilledTemplate:
 
 @dataclass
 class Targets:
-    terms: list[str] | None
+    # Each topic's query terms; None: some topic wants everything.
+    topic_terms: list[list[str]] | None
     template_terms: list[str]
     # The topics' window as search templates see it: None until is today.
     since: date | None = None
     until: date | None = None
 
     def wants(self, url: str, title: str | None) -> bool:
-        """Is this entry worth fetching? Its headline, or its URL's words, name a term."""
-        if self.terms is None:
+        """Is this entry worth fetching? Its headline and its URL's words name a topic."""
+        if self.topic_terms is None:
             return True
-        path_words = urlsplit(url).path.replace("/", " ").replace(".", " ")
-        return matches(self.terms, f"{title or ''} {path_words}")
+        path_words = urlsplit(url).path.replace("/", " ").replace(".", " ").replace("-", " ")
+        text = f"{title or ''} {path_words}"
+        return any(names_topic(terms, text) for terms in self.topic_terms)
 
     def filled_templates(self, source: Source, today: date) -> list[FilledTemplate]:
         """Every search and tag template of the source for every top term; search templates
@@ -81,12 +83,11 @@ class Targets:
 def targets_for(topics: list[Topic]) -> Targets:
     per_topic = [query_terms(topic) for topic in topics]
     firehose = not topics or any(not terms for terms in per_topic)
-    terms = [term for terms in per_topic for term in terms]
     top = [term for terms in per_topic for term in terms[:TEMPLATE_TERMS]]
     starts = [topic.since for topic in topics if topic.since]
     ends = [topic.until for topic in topics if topic.since]
     return Targets(
-        terms=None if firehose else list(dict.fromkeys(terms)),
+        topic_terms=None if firehose else per_topic,
         template_terms=list(dict.fromkeys(top)),
         since=min(starts, default=None),
         # A window without `until` runs to today, and so does the union of the windows.

@@ -21,6 +21,19 @@ MAX_TERMS = 12
 COMMON_ZIPF = 7.5
 # Capitalised words at least this distinctive (Zipf 4.5 or rarer) count double, as names.
 NAME_WEIGHT = 3.0
+# What a headline must name to be worth fetching: two names' worth (names_topic).
+HEADLINE_WEIGHT = 2 * NAME_WEIGHT
+# Headlines shorten some names; the short form stands for the words of the long one.
+SHORT_FORMS = {
+    "korut": "korea utara",
+    "korsel": "korea selatan",
+    "as": "amerika serikat",
+    "pbb": "perserikatan bangsa bangsa",
+    "ri": "republik indonesia",
+    "jabar": "jawa barat",
+    "jateng": "jawa tengah",
+    "jatim": "jawa timur",
+}
 
 
 @lru_cache(maxsize=65536)
@@ -43,6 +56,31 @@ def query_terms(topic: Topic, limit: int = MAX_TERMS) -> list[str]:
             terms.append(phrase)
             covered |= phrase_words
     return terms
+
+
+def names_topic(terms: list[str], text: str) -> bool:
+    """Does a headline (or a URL's words) name the topic, rather than only touch it?
+
+    The distinct words of the topic's terms found in the text, each weighed by how
+    distinctive it is, must add up to two names' worth: "Kim ... Putin" or "Vladivostok"
+    do, "Rusia" alone (other news from Russia) does not. A topic whose strongest term is
+    weaker than that (keywords: [banjir]) needs only that term.
+    """
+    words, enough = _headline_profile(tuple(terms))
+    present = set(content_words(text))
+    for short, long_form in SHORT_FORMS.items():
+        if short in present:
+            present.update(long_form.split())
+    found = words & present
+    return bool(found) and sum(map(weight, found)) >= enough
+
+
+@lru_cache(maxsize=256)
+def _headline_profile(terms: tuple[str, ...]) -> tuple[frozenset[str], float]:
+    """The words of the terms, and the weight a headline needs (see names_topic)."""
+    term_words = [content_words(term) for term in terms]
+    strongest = max((sum(map(weight, words)) for words in term_words), default=0.0)
+    return frozenset(w for words in term_words for w in words), min(HEADLINE_WEIGHT, strongest)
 
 
 def matches(terms: list[str], text: str) -> bool:
