@@ -25,6 +25,11 @@ SLOW_SECONDS = 12.0
 RETRY_AFTER_SECONDS = 1
 
 
+class _Server(ThreadingHTTPServer):
+    # Many crawlers connect at once: a short listen queue resets connections.
+    request_queue_size = 256
+
+
 @dataclass
 class Reply:
     status: int = 200
@@ -49,7 +54,7 @@ class MockWeb:
         self.handlers: dict[str, Callable[[str, dict[str, str]], Reply]] = {}
         self.log: list[tuple[float, str]] = []
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = _Server(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.server.server_port}"
 

@@ -127,6 +127,18 @@ def test_shipped_sources_cover_the_national_outlets():
         assert source.article_pattern and source.checked, name
 
 
+def test_at_least_60_outlets_each_with_a_way_in_and_its_evidence():
+    outlets = load_config(ROOT / "config").sources
+    assert len(outlets) >= 60
+    for source in outlets:
+        entry_points = source.feeds + source.sitemaps + source.listings + source.archives
+        assert entry_points or source.search or source.tags, source.name
+        assert source.checked and source.checked["source"], source.name
+    # The outlets public code shows with a date index have one.
+    with_archives = {source.name for source in outlets if source.archives}
+    assert {"detik", "kompas", "cnnindonesia", "okezone", "wartaekonomi", "bisnis"} <= with_archives
+
+
 def _real_urls(real_data):
     import json
 
