@@ -6,12 +6,14 @@ first ones it sees for the rest of the test run.)
 
 import gzip
 import json
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from crawler.cli.main import cli
-from tests.conftest import write_config
+from crawler.discover.check import ARCHIVE_DAYS_AGO
+from tests.conftest import seed_topic, write_config
 from tests.mockweb import NOT_FOUND, MockWeb, Reply, rss
 
 
@@ -51,19 +53,98 @@ def test_sources_check_reports_each_entry_point(web, tmp_path):
     assert f"  feed     FAILED (HTTP {NOT_FOUND.status})  {web.url('/rss/gone.xml')}" in lines
 
 
-def test_sources_check_lists_disabled_outlets_and_tries_date_indexes(web, tmp_path):
-    web.routes["/indeks"] = Reply(
-        body=b"<html><body><a href='/a/2023/09/17/kim'>Kim</a></body></html>"
-    )
+def _links_page(links: list[tuple[str, str]]) -> Reply:
+    anchors = "".join(f"<li><a href='{href}'>{title}</a></li>" for href, title in links)
+    return Reply(body=f"<html><body><ul>{anchors}</ul></body></html>".encode())
+
+
+MOST_READ = [("/a/2023/01/05/harga-emas-hari-ini", "Harga Emas Hari Ini")]
+
+
+def test_sources_check_lists_disabled_outlets_and_judges_date_indexes(web, tmp_path):
+    past = date.today() - timedelta(days=ARCHIVE_DAYS_AGO)
+    day_links = [(f"/a/{past:%Y/%m/%d}/berita-{n}", f"Berita {n}") for n in range(3)]
+    web.routes["/indeks"] = _links_page(day_links + MOST_READ)  # the day, and furniture
+    web.routes["/indeks-lama"] = _links_page([("/a/2019/01/02/lama-1", "Lama"), *MOST_READ])
+    web.routes["/indeks-tanpa-tanggal"] = _links_page([("/a/berita-panjang-sekali-123456", "X")])
     sources = [
         {"name": "off", "feeds": [web.url("/rss/news.xml")], "disabled": "feed moved"},
-        {"name": "arsip", "hosts": ["127.0.0.1"], "archives": [web.url("/indeks?d={date:%Y%m%d}")]},
+        {
+            "name": "arsip",
+            "hosts": ["127.0.0.1"],
+            "archives": [
+                web.url("/indeks?d={date:%Y%m%d}"),
+                web.url("/indeks-lama?d={date:%Y%m%d}"),
+                web.url("/indeks-tanpa-tanggal?d={date:%Y%m%d}"),
+            ],
+        },
     ]
     config = write_config(tmp_path / "config", sources, [])
     result = CliRunner().invoke(cli, ["sources", "check", "--config", str(config)])
     assert "off: disabled (feed moved)" in result.output
-    assert "arsip: 1/1 answered and parsed" in result.output
+    assert "arsip: 2/3 answered and parsed" in result.output
+    lines = result.output.splitlines()
+    assert any(
+        f"d={past:%Y%m%d}" in line and "ok, 4 article links [dated yes]" in line for line in lines
+    )
+    assert any("FAILED (most links are not of that day) [dated NO]" in line for line in lines)
+    assert any("ok, 1 article links [dated ?]" in line for line in lines)
     assert not any("/rss/news.xml" in path for _, path in web.log)
+
+
+@pytest.fixture
+def search_web(web):
+    """Three site searches: one that works, one that ignores its query, one whose results
+    lead to another site."""
+    kim = [
+        ("/a/2023/09/18/kim-jong-un-tinggalkan-vladivostok", "Kim Jong-un Tinggalkan Vladivostok")
+    ]
+    bola = [("/a/2023/09/18/timnas-menang-tipis", "Timnas Menang Tipis")]
+    pages = {"Kim+Jong-un": kim, "qxzvw+jklmpt": [], "sepak+bola": bola}
+    for query, results in pages.items():
+        web.routes[f"/cari?q={query}"] = _links_page(results + MOST_READ)
+        web.routes[f"/luar?q={query}"] = _links_page(
+            [(f"http://localhost:{web.server.server_port}{href}", t) for href, t in results]
+            + MOST_READ
+        )
+    web.routes["/abai"] = _links_page(kim + bola + MOST_READ)  # the same page for any query
+    return web
+
+
+def test_the_gate_judges_each_search_template(search_web, tmp_path):
+    web = search_web
+    sources = [
+        {"name": "cari", "hosts": ["127.0.0.1"], "search": [web.url("/cari?q={query}")]},
+        {"name": "abai", "hosts": ["127.0.0.1"], "search": [web.url("/abai?q={query}")]},
+        {"name": "luar", "hosts": ["127.0.0.1"], "search": [web.url("/luar?q={query}")]},
+    ]
+    config = write_config(tmp_path / "config", sources, [seed_topic()])
+    report = tmp_path / "check.json"
+    result = CliRunner().invoke(
+        cli, ["sources", "check", "--config", str(config), "--json", str(report)]
+    )
+    lines = result.output.splitlines()
+    assert lines[lines.index("cari: 1/1 answered and parsed") + 1].startswith(
+        "  search   ok, 1 article links [relevant yes, nonsense yes, differs yes, on site yes]"
+    )
+    abai = lines[lines.index("abai: 0/1 answered and parsed") + 1]
+    assert "FAILED (no result names the topic; an unrelated query returns the same links)" in abai
+    luar = lines[lines.index("luar: 0/1 answered and parsed") + 1]
+    assert (
+        "FAILED (results on other sites) [relevant yes, nonsense yes, differs yes, on site NO]"
+        in luar
+    )
+    assert lines[-1] == (
+        "1 of 3 entry points answered and parsed (1 of 3 passed the gate);"
+        " nothing worked for abai, luar"
+    )
+    written = {row["source"]: row for row in json.loads(report.read_text("utf-8"))}
+    assert written["abai"]["verdicts"] == {
+        "relevant": False,
+        "nonsense": True,
+        "differs": False,
+        "on_site": None,
+    }
 
 
 def test_slow_and_huge_answers_are_cut_off_within_their_bounds(web, tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import click
 
 from crawler.cli.add_topic import TopicError, add_topic
 from crawler.config.load import ConfigError, Source, load_config
-from crawler.discover.check import as_json, check_sources, summary
+from crawler.discover.check import as_json, check_sources, summary, verdict_text
 from crawler.discover.targets import targets_for
 from crawler.relevance.terms import query_terms
 
@@ -127,6 +127,11 @@ def check(config_dir, json_path):
     """Try every feed, sitemap, listing, search/tag template and date index live, and report
     per source, then in one line. Every fetch is bounded in time and size.
 
+    Search and tag templates pass a gate: the topic's query returns results that name it, a
+    nonsense query none of its own, an unrelated query other results, all on the outlet's
+    site. A date index of a week ago must list mostly that day's links (where URLs carry
+    dates).
+
     Exits 1 when nothing answered at all.
 
     Example:
@@ -144,6 +149,8 @@ def check(config_dir, json_path):
         click.echo(f"{source.name}: {working}/{len(mine)} answered and parsed")
         for r in mine:
             state = f"ok, {r.links} article links" if r.ok else f"FAILED ({r.error})"
+            if r.verdicts:
+                state += f" [{verdict_text(r)}]"
             click.echo(f"  {r.kind:<8} {state}  {r.url}")
     click.echo(summary(results))
     if json_path:

@@ -2,28 +2,52 @@
 
 Plain HTTP GETs (no Scrapy: a handful of requests per source, run a few at a time), each
 parsed the way the crawler would parse it, so a user sees per source what still answers.
+
+Answering is not working. Search and tag templates are also judged (news-watch's gate):
+the topic's query must return article links that name the topic, a nonsense query none of
+its own, an unrelated query other links; and every result must be an article URL of the
+outlet. A date index of a past day must list links dated that day (where URLs carry dates).
+Links that every query's page shows (menus, "most read") are furniture, not results.
 """
 
+import re
 import time
 import urllib.error
 import urllib.request
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote_plus
 
 from scrapy.http import HtmlResponse
 
 from crawler.config.load import Source
 from crawler.discover import links as discovery
 from crawler.discover.targets import FilledTemplate, Targets
+from crawler.relevance.terms import slug
+from crawler.urls import host_matches, host_of
 
 TIMEOUT_SECONDS = 20  # for each read on the socket
 TOTAL_SECONDS = 60.0  # for the whole response
 MAX_BYTES = 10 * 1024 * 1024  # received, and unpacked
 CHUNK_BYTES = 64 * 1024
 PARALLEL = 8
+# The gate's queries besides the topic's own: one nobody writes about, one about other news.
+NONSENSE_QUERY = "qxzvw jklmpt"
+UNRELATED_QUERY = "sepak bola"
+# Without a topic, the relevant query is news every outlet carries.
+DEFAULT_QUERY = "Jakarta"
+# A date index is checked for this many days ago: past, and surely published.
+ARCHIVE_DAYS_AGO = 7
+GATE_FAILURES = {
+    "relevant": "no result names the topic",
+    "nonsense": "a nonsense query has results of its own",
+    "differs": "an unrelated query returns the same links",
+    "on_site": "results on other sites",
+    "dated": "most links are not of that day",
+}
 
 
 @dataclass
@@ -34,18 +58,27 @@ class Check:
     status: int | None
     links: int | None  # None: did not parse
     error: str | None = None
+    # The gate's verdicts by name (relevant, nonsense, differs, on_site, dated): True,
+    # False, or None when the page gives no way to tell.
+    verdicts: dict[str, bool | None] | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status == 200 and self.links is not None
+        return (
+            self.status == 200
+            and self.links is not None
+            and not any(verdict is False for verdict in (self.verdicts or {}).values())
+        )
 
 
 def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> list[Check]:
-    """Every entry point of every outlet not disabled; date indexes for yesterday."""
+    """Every entry point of every outlet not disabled: feeds, sitemaps and listings once,
+    search and tag templates through the gate, date indexes for a past day."""
     sources = [source for source in sources if not source.disabled]
-    yesterday = date.today() - timedelta(days=1)
-    jobs = [
-        (source, kind, url)
+    past_day = date.today() - timedelta(days=ARCHIVE_DAYS_AGO)
+    query = targets.template_terms[0] if targets.template_terms else DEFAULT_QUERY
+    jobs: list[tuple[Any, ...]] = [
+        (check_one, source, kind, url, user_agent)
         for source in sources
         for kind, urls in (
             ("feed", source.feeds),
@@ -55,41 +88,136 @@ def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> l
         for url in urls
     ]
     jobs += [
-        (source, kind, url) for source in sources for url, kind in targets.template_urls(source)
+        (check_template, source, "search", template, query, targets, user_agent)
+        for source in sources
+        for template in source.search
     ]
     jobs += [
-        (source, "archive", FilledTemplate("archive", template, (("date", yesterday),)).url())
+        (check_template, source, "tag", template, query, targets, user_agent)
+        for source in sources
+        for template in source.tags
+    ]
+    jobs += [
+        (check_archive, source, template, past_day, user_agent)
         for source in sources
         for template in source.archives
     ]
     with ThreadPoolExecutor(PARALLEL) as pool:
-        futures = [
-            pool.submit(check_one, source, kind, url, user_agent) for source, kind, url in jobs
-        ]
+        futures = [pool.submit(job[0], *job[1:]) for job in jobs]
         return [future.result() for future in futures]
 
 
-class TooMuch(Exception):
-    """A response over the time or size bound of a check."""
+def check_template(
+    source: Source, kind: str, template: str, query: str, targets: Targets, user_agent: str
+) -> Check:
+    """A search or tag template, filled with the topic's query, a nonsense one and an
+    unrelated one; the check's links are the topic query's results."""
+    today = date.today()
+    since = targets.since or today - timedelta(days=30)
+
+    def url_for(term: str) -> str:
+        value = ("tag", slug(term)) if kind == "tag" else ("query", quote_plus(term))
+        values = (value, ("since", since), ("until", min(targets.until or today, today)))
+        return FilledTemplate(kind, template, values).url()
+
+    relevant = fetch_links(source, kind, url_for(query), user_agent)
+    if not relevant.ok:
+        return relevant.check
+    nonsense = fetch_links(source, kind, url_for(NONSENSE_QUERY), user_agent)
+    unrelated = fetch_links(source, kind, url_for(UNRELATED_QUERY), user_agent)
+    others = [page.links for page in (nonsense, unrelated) if page.links is not None]
+    # Furniture: what the topic's page shares with every other query's page.
+    furniture = set.intersection(set(relevant.links), *map(set, others)) if others else set()
+    results = [link for link in relevant.articles if link not in furniture]
+    other_results = {link for link in unrelated.articles if link not in furniture}
+    nonsense_own = [link for link in nonsense.articles if link not in furniture]
+    verdicts: dict[str, bool | None] = {
+        # Search and tag pages are built from the topic's terms: results must name it.
+        "relevant": any(targets.wants(link, relevant.links.titles.get(link)) for link in results),
+        "nonsense": not nonsense_own if nonsense.status in (200, 404) else None,
+        "differs": set(results) != other_results if unrelated.ok else None,
+        "on_site": all(host_matches(host_of(link), source.allowed_hosts()) for link in results)
+        if results
+        else None,
+    }
+    check = relevant.check
+    check.links = len(results)
+    return _judged(check, verdicts)
+
+
+def check_archive(source: Source, template: str, day: date, user_agent: str) -> Check:
+    """A date index for a past day: its links that carry a date must mostly carry that one."""
+    url = FilledTemplate("archive", template, (("date", day),)).url()
+    page = fetch_links(source, "archive", url, user_agent)
+    if not page.ok:
+        return page.check
+    dated = [d for d in (url_day(link) for link in page.articles) if d is not None]
+    # Menus and "most read" boxes list other days too; the day's own links must dominate.
+    verdict = sum(d == day for d in dated) * 2 > len(dated) if dated else None
+    return _judged(page.check, {"dated": verdict})
+
+
+def _judged(check: Check, verdicts: dict[str, bool | None]) -> Check:
+    check.verdicts = verdicts
+    failed = [GATE_FAILURES[name] for name, verdict in verdicts.items() if verdict is False]
+    check.error = "; ".join(failed) or None
+    return check
+
+
+_URL_DATE = re.compile(r"(?<!\d)(20\d\d)[/-]?(\d\d)[/-]?(\d\d)(?!\d)")
+
+
+def url_day(url: str) -> date | None:
+    """The day a URL carries (/2023/09/18/, /20230918...), if any."""
+    match = _URL_DATE.search(url)
+    if not match:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Fetched:
+    check: Check
+    links: Any = None  # discover.links.Links: every link, with headlines
+    articles: list[str] = field(default_factory=list)  # the outlet's article links
+
+    @property
+    def ok(self) -> bool:
+        return self.check.status == 200 and self.links is not None
+
+    @property
+    def status(self) -> int | None:
+        return self.check.status
 
 
 def check_one(source: Source, kind: str, url: str, user_agent: str) -> Check:
+    return fetch_links(source, kind, url, user_agent).check
+
+
+def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched:
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             status, body = response.status, _read_bounded(response)
         links = _parse(kind, url, body)
     except urllib.error.HTTPError as error:
-        return Check(source.name, kind, url, error.code, None, f"HTTP {error.code}")
+        return Fetched(Check(source.name, kind, url, error.code, None, f"HTTP {error.code}"))
     except TooMuch as error:
-        return Check(source.name, kind, url, None, None, str(error))
+        return Fetched(Check(source.name, kind, url, None, None, str(error)))
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
-        return Check(source.name, kind, url, None, None, str(reason))
+        return Fetched(Check(source.name, kind, url, None, None, str(reason)))
     if links is None:
-        return Check(source.name, kind, url, status, None, f"not a {kind}")
+        return Fetched(Check(source.name, kind, url, status, None, f"not a {kind}"))
     articles = [link for link in links if source.is_article_url(link)]
-    return Check(source.name, kind, url, status, len(articles))
+    return Fetched(Check(source.name, kind, url, status, len(articles)), links, articles)
+
+
+class TooMuch(Exception):
+    """A response over the time or size bound of a check."""
 
 
 def _read_bounded(response: Any) -> bytes:
@@ -117,14 +245,16 @@ def _gunzip_bounded(body: bytes) -> bytes:
     return unpacked
 
 
-def _parse(kind: str, url: str, body: bytes) -> list[str] | None:
+def _parse(kind: str, url: str, body: bytes) -> Any:
     if body[:2] == b"\x1f\x8b":
         body = _gunzip_bounded(body)
     if kind == "feed":
         return discovery.feed_links(body)
     if kind == "sitemap":
         children, links = discovery.sitemap_links(body)
-        return None if links is None else [*children, *links]
+        if links is not None:
+            links.extend(children)
+        return links
     return discovery.page_links(HtmlResponse(url, body=body))
 
 
@@ -133,8 +263,20 @@ def summary(results: list[Check]) -> str:
     sources = sorted({r.source for r in results})
     dead = [name for name in sources if not any(r.ok for r in results if r.source == name)]
     working = sum(r.ok for r in results)
+    gated = [r for r in results if r.verdicts]
     line = f"{working} of {len(results)} entry points answered and parsed"
+    if gated:
+        line += f" ({sum(r.ok for r in gated)} of {len(gated)} passed the gate)"
     return line + (f"; nothing worked for {', '.join(dead)}" if dead else "")
+
+
+def verdict_text(check: Check) -> str:
+    """The gate's verdicts in a few words: "relevant yes, nonsense yes, dated ?"."""
+    words = {True: "yes", False: "NO", None: "?"}
+    return ", ".join(
+        f"{name.replace('_', ' ')} {words[verdict]}"
+        for name, verdict in (check.verdicts or {}).items()
+    )
 
 
 def as_json(results: list[Check]) -> list[dict[str, Any]]:
