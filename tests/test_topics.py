@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -77,6 +78,24 @@ def test_time_window():
     assert time_factor(date(2019, 4, 25), profile) < 1e-6
     assert text_date("kata dia, Senin (18/9/2023).") == date(2023, 9, 18)
     assert text_date("Jumat (15/9) [tanpa tahun]") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin disambut mewah di Korut. Rabu, 19 Juni 2024 |06:23 WIB. Presiden Rusia ...",
+        "PYONGYANG, Rabu (19/6/2024) - Presiden Rusia ...",
+        "Rabu, 19/06/2024 06:23 WIB",
+        "Kompas.com - 19/06/2024, 06:23 WIB",
+        "Wednesday, 19 June 2024",
+        "Jun. 19, 2024, 06:23",
+    ],
+)
+def test_every_dateline_format_dates_the_text(text):
+    assert text_date(text) == date(2024, 6, 19)
+    # A story of June 2024 is another event than September 2023's.
+    profile = topic_profile(shipped_topic())
+    assert time_factor(text_date(text), profile) < 0.01
 
 
 def test_the_same_story_in_another_year_scores_low():
@@ -177,7 +196,9 @@ def test_sources_check_on_loopback(tmp_path):
         content_type="application/rss+xml",
     )
     web.routes["/broken.xml"] = Reply(body=b"<html>not a feed</html>")
-    web.routes["/tag/kim-jong-un"] = Reply(body=b"<a href='/berita/123457/kim-tiba'>Kim</a>")
+    web.routes["/tag/kim-jong-un"] = Reply(
+        body=b"<a href='/berita/123457/kim-tiba'>Kim Jong-un tiba di Vladivostok</a>"
+    )
     web.start()
     try:
         sources = [
@@ -200,5 +221,5 @@ def test_sources_check_on_loopback(tmp_path):
     assert lines[0] == "lokal: 2/4 answered and parsed"
     assert any(line.strip().startswith("feed     ok, 1 article links") for line in lines)
     assert any("FAILED (not a feed)" in line for line in lines)
-    assert any("tag      ok, 1 article links" in line for line in lines)
+    assert any("tag      ok, 1 article links [relevant yes, nonsense yes" in line for line in lines)
     assert any("search   FAILED (HTTP 404)" in line for line in lines)

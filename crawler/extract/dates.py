@@ -52,7 +52,22 @@ _MONTH = r"(?P<month>[A-Za-z]{3,9})"
 _CLOCK = r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
 _ZONE = r"(?:\s*(?P<zone>WIB|WITA|WIT)\b)?"
 # "(18/9/2023)", "Senin (18/9/2023)": how Indonesian reports date the events they tell.
-TEXT_DATE = re.compile(r"\((?:[A-Za-z]+,?\s*)?(\d{1,2})/(\d{1,2})/(\d{4})\)")
+TEXT_DATE = re.compile(r"\((?:[A-Za-z]+,?\s*)?(?P<day>\d{1,2})/(?P<mon>\d{1,2})/(?P<year>\d{4})\)")
+_WEEKDAY = (
+    r"(?:senin|selasa|rabu|kamis|jum'?at|sabtu|minggu|ahad"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
+# Datelines without a clock, named by their weekday: "Rabu, 19 Juni 2024", "Senin 18/9/2023".
+WEEKDAY_DATES = [
+    re.compile(
+        rf"\b{_WEEKDAY}\s*,?\s*\(?(?P<day>\d{{1,2}})\s+{_MONTH}\.?\s+(?P<year>\d{{4}})",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b{_WEEKDAY}\s*,?\s*\(?(?P<day>\d{{1,2}})[/.-](?P<mon>\d{{1,2}})[/.-](?P<year>\d{{4}})",
+        re.IGNORECASE,
+    ),
+]
 VISIBLE_PATTERNS = [
     # "Senin, 18 Sep 2023 14:30 WIB", "Selasa, 16 Februari 2016 | 14:38 WIB",
     # "on 16 Feb 2016 at 09:10 WIB"
@@ -199,13 +214,27 @@ def _same_day(moment: datetime, day_hint: str | None) -> bool:
 
 
 def text_date(text: str) -> date | None:
-    """The first full date an article's text gives in parentheses, "(10/9/2023)"."""
-    for day, month, year in TEXT_DATE.findall(text):
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError:
-            continue
-    return None
+    """The first dateline an article's text gives: "(10/9/2023)", "Rabu, 19 Juni 2024",
+    "19 Juni 2024 | 06:23 WIB", "18/09/2023, 14:30 WIB"."""
+    found = []
+    for pattern in [TEXT_DATE, *WEEKDAY_DATES, *VISIBLE_PATTERNS]:
+        for match in pattern.finditer(text):
+            day = _day_from_match(match)
+            if day is not None:
+                found.append((match.start(), day))
+                break
+    return min(found)[1] if found else None
+
+
+def _day_from_match(match: re.Match[str]) -> date | None:
+    parts = match.groupdict()
+    month = int(parts["mon"]) if parts.get("mon") else MONTHS.get(parts["month"].lower())
+    if not month:
+        return None
+    try:
+        return date(int(parts["year"]), month, int(parts["day"]))
+    except ValueError:
+        return None
 
 
 def day_of(stamp: str | None) -> date | None:
