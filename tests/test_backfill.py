@@ -302,6 +302,14 @@ def test_a_second_run_asks_no_index_or_archive_again_and_stores_nothing(past_sto
     assert _stored(past_story["db"]) == past_story["stored_first"]
     queries = rows(past_story["db"], "select route, count(*) as n from backfill_queries group by 1")
     assert {row["route"]: row["n"] for row in queries} == {"wayback": 5, "commoncrawl": 5}
+    # Every outlet is on the one loopback host: each asked for all of its captures, over
+    # two pages of the CDX answer (two rows a page, by resume key).
+    counted = rows(
+        past_story["db"], "select captures from backfill_queries where route = 'wayback'"
+    )
+    assert {row["captures"] for row in counted} == {len(DAYS) + 1}
+    cdx = [path for _, path in past_story["first_log"] if path.startswith("/wayback/cdx")]
+    assert len(cdx) == 5 * 2 and sum("resumeKey=" in path for path in cdx) == 5
 
 
 def test_crawl_yml_may_switch_backfill_off(tmp_path):

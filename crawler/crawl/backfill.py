@@ -48,7 +48,7 @@ class BackfillSpider(scrapy.Spider):
                     asked = {key for done_host, key in done if done_host == host}
                     for window_slice in slices:
                         if webarchives.slice_is_due(window_slice, asked, self.today, RECENT_DAYS):
-                            yield self._wayback_request(source, host, window_slice, "", 1)
+                            yield self._wayback_request(source, host, window_slice)
                         else:
                             self.crawler.stats.inc_value("pantau/backfill_slices_done")
         commoncrawl = self.routes.get("commoncrawl")
@@ -60,12 +60,19 @@ class BackfillSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def _wayback_request(self, source, host, window_slice, resume_key: str, page: int):
+    def _wayback_request(
+        self,
+        source: Source,
+        host: str,
+        window_slice: webarchives.WindowSlice,
+        resume_key: str = "",
+        page: int = 1,
+        found: int = 0,
+    ):
         url = webarchives.wayback_query(
             self.routes["wayback"]["cdx"], host, window_slice, resume_key
         )
-        meta = {"source": source, "host": host, "slice": window_slice.key, "page": page}
-        meta["slice_object"] = window_slice
+        meta = {"source": source, "host": host, "slice": window_slice, "page": page, "found": found}
         return scrapy.Request(
             url, callback=self.parse_wayback, errback=self.on_error, dont_filter=True, meta=meta
         )
@@ -80,18 +87,17 @@ class BackfillSpider(scrapy.Spider):
             self._malformed(response, error)
             return
         self.crawler.stats.inc_value("pantau/entries_ok")
-        meta["found"] = meta.get("found", 0) + len(captures)
+        found = meta["found"] + len(captures)
         yield from self._capture_requests(meta["source"], captures)
+        source, host, window_slice = meta["source"], meta["host"], meta["slice"]
         if resume_key and meta["page"] < webarchives.MAX_CDX_PAGES:
             yield self._wayback_request(
-                meta["source"], meta["host"], meta["slice_object"], resume_key, meta["page"] + 1
+                source, host, window_slice, resume_key, meta["page"] + 1, found
             )
             return
         if resume_key:
             self.crawler.stats.inc_value("pantau/backfill_truncated")
-        yield BackfillQueried(
-            "wayback", meta["source"].name, meta["host"], meta["slice"], meta["found"]
-        )
+        yield BackfillQueried("wayback", source.name, host, window_slice.key, found)
 
     def parse_crawls(self, response: Response):
         """Common Crawl's list of crawls: ask those that may hold the window, once each."""
