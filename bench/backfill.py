@@ -9,9 +9,11 @@ keywords but belongs to another story (the rest is other news). Decoys pick thei
 either in proportion to how often Indonesian text uses it (`frequency`, wordfreq: other
 news names "Rusia" far more often than "Vostochny") or uniformly (`uniform`, a harder mix).
 
-Two `pantau crawl` runs over the same archive, with the shipped topic (its seed, keywords
-and threshold) and loopback settings; printed side by side: related articles found,
-article fetches per related article found, all requests and wall time. Targets: related
+First, which headlines Pantau's rule keeps beside the plain rule it replaced (any query
+term named), counted over every headline. Then two `pantau crawl` runs over the same
+archive, with the shipped topic (its seed, keywords and threshold) and loopback settings;
+printed side by side: related articles found, article fetches per related article found,
+all requests and wall time. Targets: related
 found >= 95%, article fetches <= 3 per related article, second run <= 5% of the first's
 requests.
 """
@@ -24,6 +26,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 from wordfreq import word_frequency
@@ -32,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.config.load import load_config  # noqa: E402
 from crawler.discover.targets import FilledTemplate  # noqa: E402
+from crawler.relevance.terms import matches, names_topic, query_terms  # noqa: E402
 from tests.conftest import LOOPBACK_SETTINGS, OFFLINE_ENV, rows  # noqa: E402
 from tests.mockweb import MockWeb, Reply  # noqa: E402
 from tests.pastweb import index_page, plain_article, story_article  # noqa: E402
@@ -90,6 +94,7 @@ def build_web(days: list[date], outlets: int, headlines: int, decoys: str, seed:
     )
     web = MockWeb()
     story: set[str] = set()
+    listed: list[tuple[str, str, str]] = []  # every headline: (title, url, kind)
     number = 0
     for outlet_number in range(outlets):
         outlet = f"media{outlet_number:02d}"
@@ -102,19 +107,46 @@ def build_web(days: list[date], outlets: int, headlines: int, decoys: str, seed:
                     title = f"{rng.choice(STORY_HEADLINES)} ({number})"
                     web.routes[path] = Reply(body=story_article(number, day))
                     story.add(path)
+                    kind = "story"
                 elif position % 15 == 7:
                     term = rng.choices(keywords, weights)[0]
                     title = f"{term} {rng.choice(DECOY_EVENTS)}"
                     web.routes[path] = Reply(body=plain_article(title, DECOY_TEXT, day))
+                    kind = "decoy"
                 else:
                     title = f"{rng.choice(OTHER_SUBJECTS)} {rng.choice(OTHER_EVENTS)} {number}"
+                    kind = "other"
                 links.append((web.url(path), title))
+                listed.append((title, web.url(path), kind))
             template = INDEX.format(outlet=outlet)
             pages = [links[i : i + PER_PAGE] for i in range(0, len(links), PER_PAGE)]
             for page, page_links in enumerate([*pages, []], start=1):
                 url = FilledTemplate("archive", template, (("date", day),)).url(page)
                 web.routes[url] = index_page(page_links)
-    return {"web": web, "story": story, "topic": topic}
+    return {"web": web, "story": story, "topic": topic, "headlines": listed}
+
+
+def headline_filters(headlines: list[tuple[str, str, str]], topic) -> None:
+    """Which headlines each rule would fetch: Pantau's (names_topic) beside the plain one
+    it replaced (any query term named)."""
+    terms = query_terms(topic)
+    story = sum(kind == "story" for _, _, kind in headlines)
+    rules = {
+        "any term named": lambda text: matches(terms, text),
+        "pantau (names the topic)": lambda text: names_topic(terms, text),
+    }
+    print("| headline rule | story kept | decoys kept | others kept | fetches per story |")
+    print("|---|---|---|---|---|")
+    for name, rule in rules.items():
+        kept = {"story": 0, "decoy": 0, "other": 0}
+        for title, url, kind in headlines:
+            path_words = urlsplit(url).path.replace("/", " ").replace("-", " ")
+            kept[kind] += rule(f"{title} {path_words}")
+        print(
+            f"| {name} | {kept['story'] / story:.3f} | {kept['decoy']} | {kept['other']} |"
+            f" {sum(kept.values()) / max(kept['story'], 1):.2f} |"
+        )
+    print()
 
 
 def write_config(base: Path, web: MockWeb, outlets: int, days: list[date]) -> Path:
@@ -170,6 +202,7 @@ def main() -> None:
         f"{args.outlets} outlets x {args.days} days x {args.headlines} headlines:"
         f" {len(story)} story articles, decoys by {args.decoys}\n"
     )
+    headline_filters(built["headlines"], built["topic"])
     print("| run | related found | of all | article fetches | per related | requests | wall s |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
