@@ -149,8 +149,11 @@ def warc_response_record(url: str, when: str, body: bytes) -> bytes:
 class FakeCommonCrawl:
     """A collection list, one crawl's index (JSON lines) and its WARC file by byte range."""
 
-    def __init__(self, web: MockWeb, crawl_id: str, prefix: str = "/cc"):
+    def __init__(
+        self, web: MockWeb, crawl_id: str, prefix: str = "/cc", lines_per_page: int = 1000
+    ):
         self.web, self.prefix, self.crawl_id = web, prefix, crawl_id
+        self.lines_per_page = lines_per_page
         self.lines: list[dict] = []
         self.warc = io.BytesIO()
         filename = f"crawl-data/{crawl_id}/segments/1/warc/part-00000.warc.gz"
@@ -186,11 +189,18 @@ class FakeCommonCrawl:
         )
 
     def answer_index(self, path: str, headers: dict[str, str]) -> Reply:
-        host = parse_qs(urlsplit(path).query)["url"][-1]
-        lines = [line for line in self.lines if urlsplit(line["url"]).hostname == host]
+        """pywb's answers: a page count (showNumPages), or one page of lines."""
+        query = {key: values[-1] for key, values in parse_qs(urlsplit(path).query).items()}
+        lines = [line for line in self.lines if urlsplit(line["url"]).hostname == query["url"]]
         if not lines:
             return Reply(404, b'{"message": "No Captures found"}', "application/json")
-        body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+        pages = (len(lines) + self.lines_per_page - 1) // self.lines_per_page
+        if query.get("showNumPages") == "true":
+            answer = {"pages": pages, "pageSize": 5, "blocks": pages}
+            return Reply(body=json.dumps(answer).encode(), content_type="text/x-ndjson")
+        start = int(query.get("page", 0)) * self.lines_per_page
+        page = lines[start : start + self.lines_per_page]
+        body = "".join(json.dumps(line) + "\n" for line in page).encode()
         return Reply(body=body, content_type="text/x-ndjson")
 
     def answer_range(self, path: str, headers: dict[str, str]) -> Reply:

@@ -82,6 +82,22 @@ def test_common_crawl_crawls_near_the_window_are_chosen():
     assert crawls == ["https://i/CC-MAIN-2023-40-index"]
 
 
+def test_common_crawl_answers_are_read():
+    assert webarchives.parse_page_count(b'{"pages": 3, "pageSize": 5, "blocks": 14}\n') == 3
+    with pytest.raises(ValueError):
+        webarchives.parse_page_count(b"[1, 2]")
+    line = (
+        b'{"url": "https://x.id:443/a/1", "timestamp": "20230920000000",'
+        b' "filename": "crawl-data/w.warc.gz", "offset": "10", "length": "5"}\n'
+    )
+    [capture] = webarchives.parse_commoncrawl(line, "https://data/")
+    assert capture.original == "https://x.id/a/1"
+    assert capture.fetch_url == "https://data/crawl-data/w.warc.gz"
+    assert capture.range_header == "bytes=10-14"
+    with pytest.raises(ValueError):
+        webarchives.warc_response(b"not a warc record")
+
+
 def test_hosts_covered_by_a_parent_domain_are_asked_once():
     assert webarchives.query_hosts(["news.detik.com", "detik.com", "20.detik.com"]) == ["detik.com"]
 
@@ -126,7 +142,7 @@ def test_render_must_be_a_flag(tmp_path):
 def past_story(tmp_path_factory):
     web = MockWeb()
     wayback = FakeWayback(web, rows_per_page=2)  # pages by resume key
-    commoncrawl = FakeCommonCrawl(web, "CC-MAIN-2023-39")
+    commoncrawl = FakeCommonCrawl(web, "CC-MAIN-2023-39", lines_per_page=2)  # two pages
     story: dict[str, list[str]] = {}
     decoys: list[str] = []  # name a broad word of the topic: not worth a fetch
     named: list[str] = []  # name a person of the topic, in another story: fetched, scored
@@ -310,6 +326,14 @@ def test_a_second_run_asks_no_index_or_archive_again_and_stores_nothing(past_sto
     assert {row["captures"] for row in counted} == {len(DAYS) + 1}
     cdx = [path for _, path in past_story["first_log"] if path.startswith("/wayback/cdx")]
     assert len(cdx) == 5 * 2 and sum("resumeKey=" in path for path in cdx) == 5
+    # Common Crawl: how many pages, then each page.
+    counted = rows(
+        past_story["db"], "select captures from backfill_queries where route != 'wayback'"
+    )
+    assert {row["captures"] for row in counted} == {len(DAYS)}
+    index = [p for _, p in past_story["first_log"] if p.startswith("/cc/index/CC-MAIN-2023-39")]
+    assert sum("showNumPages=true" in p for p in index) == 5
+    assert sum("page=1" in p for p in index) == 5
 
 
 def test_crawl_yml_may_switch_backfill_off(tmp_path):

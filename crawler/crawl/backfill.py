@@ -31,6 +31,7 @@ class BackfillSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.sources = sources
         self.routes = routes
+        self.commoncrawl_pending: dict[tuple[str, str, str], list[int]] = {}
 
     async def start(self):
         self.context = CrawlContext.of(self.crawler)
@@ -116,19 +117,43 @@ class BackfillSpider(scrapy.Spider):
                     if (host, api) in done:
                         self.crawler.stats.inc_value("pantau/backfill_slices_done")
                         continue
-                    yield scrapy.Request(
+                    yield self._commoncrawl_request(
                         webarchives.commoncrawl_query(api, host),
-                        callback=self.parse_commoncrawl,
-                        errback=self.on_error,
-                        dont_filter=True,
-                        # An index without captures of the host answers 404.
-                        meta={
-                            "source": source,
-                            "host": host,
-                            "slice": api,
-                            "handle_httpstatus_list": [404],
-                        },
+                        self.parse_commoncrawl_pages,
+                        {"source": source, "host": host, "slice": api},
                     )
+
+    def _commoncrawl_request(self, url: str, callback, meta: dict) -> scrapy.Request:
+        # An index without captures of the host answers 404.
+        meta = {**meta, "handle_httpstatus_list": [404]}
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta
+        )
+
+    def parse_commoncrawl_pages(self, response: Response):
+        """How many pages of captures a crawl holds for the host: ask for each of them."""
+        meta = response.meta
+        try:
+            pages = 0 if response.status == 404 else webarchives.parse_page_count(response.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            self._malformed(response, error)
+            return
+        self.crawler.stats.inc_value("pantau/entries_ok")
+        source, host, api = meta["source"], meta["host"], meta["slice"]
+        if pages == 0:
+            yield BackfillQueried("commoncrawl", source.name, host, api, 0)
+            return
+        if pages > webarchives.MAX_CDX_PAGES:
+            self.crawler.stats.inc_value("pantau/backfill_truncated")
+        asked = min(pages, webarchives.MAX_CDX_PAGES)
+        # Pages still to come and captures so far: the slice is done after its last page.
+        self.commoncrawl_pending[(source.name, host, api)] = [asked, 0]
+        for page in range(asked):
+            yield self._commoncrawl_request(
+                webarchives.commoncrawl_query(api, host, page),
+                self.parse_commoncrawl,
+                {"source": source, "host": host, "slice": api},
+            )
 
     def parse_commoncrawl(self, response: Response):
         meta = response.meta
@@ -142,12 +167,13 @@ class BackfillSpider(scrapy.Spider):
                 self._malformed(response, error)
                 return
         self.crawler.stats.inc_value("pantau/entries_ok")
-        if len(captures) >= webarchives.CDX_ROWS:
-            self.crawler.stats.inc_value("pantau/backfill_truncated")
         yield from self._capture_requests(meta["source"], captures)
-        yield BackfillQueried(
-            "commoncrawl", meta["source"].name, meta["host"], meta["slice"], len(captures)
-        )
+        source, host, api = meta["source"], meta["host"], meta["slice"]
+        pending = self.commoncrawl_pending[(source.name, host, api)]
+        pending[0] -= 1
+        pending[1] += len(captures)
+        if pending[0] == 0:
+            yield BackfillQueried("commoncrawl", source.name, host, api, pending[1])
 
     def _capture_requests(self, source: Source, captures: list[webarchives.Capture]):
         """A request for each capture of an article of the source whose URL names a term;

@@ -34,7 +34,7 @@ CAPTURE_SLACK_DAYS = 7
 # The window is asked for in slices of this many days: a big outlet's month of captures is
 # many pages of CDX rows, and a slice that failed is asked again on its own.
 SLICE_DAYS = 14
-# Rows per CDX answer, and answers per query (Wayback pages with a resume key).
+# Rows per Wayback CDX answer, and answers (pages) per query of either index.
 CDX_ROWS = 5000
 MAX_CDX_PAGES = 20
 # A crawl of Common Crawl holds pages it fetched in the weeks before its date; the crawls
@@ -176,7 +176,9 @@ def commoncrawl_crawls(collinfo: bytes, since: date, until: date | None, today: 
     return [api for _, api in sorted(dated)[:MAX_CRAWLS]]
 
 
-def commoncrawl_query(api: str, host: str) -> str:
+def commoncrawl_query(api: str, host: str, page: int | None = None) -> str:
+    """One page of a crawl's captures of the host; without `page`, the question of how many
+    pages there are (the index answers {"pages": N})."""
     params = [
         ("url", host),
         ("matchType", "domain"),
@@ -184,9 +186,17 @@ def commoncrawl_query(api: str, host: str) -> str:
         ("fl", "url,timestamp,filename,offset,length"),
         ("filter", "=status:200"),
         ("filter", "=mime:text/html"),
-        ("limit", str(CDX_ROWS)),
     ]
+    params += [("showNumPages", "true")] if page is None else [("page", str(page))]
     return f"{api}?{urlencode(params)}"
+
+
+def parse_page_count(body: bytes) -> int:
+    """How many pages a Common Crawl index holds for a query (`showNumPages`)."""
+    answer = json.loads(body.decode("utf-8").strip().splitlines()[0] if body.strip() else "{}")
+    if not isinstance(answer, dict) or not isinstance(answer.get("pages", 0), int):
+        raise ValueError("not a page count")
+    return int(answer.get("pages", 0))
 
 
 def parse_commoncrawl(body: bytes, data: str) -> list[Capture]:
