@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from crawler.archive.fts import ensure_fts
+from crawler.archive.stems import ensure_stems, index_stems
 
 NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
@@ -118,9 +119,13 @@ def open_db(path: Path | str) -> Database:
 
 
 def ensure_db_shape(db: Database) -> None:
-    """Apply pending migrations and (re)create FTS and its triggers. Safe to repeat."""
+    """Apply pending migrations and (re)create the full-text indexes (exact and stemmed) and
+    their triggers. Safe to repeat."""
     migrations.apply(db)
     ensure_fts(db)
+    ensure_stems(db)
+    with db.atomic():
+        index_stems(db)  # what other writers left, and a new index's first fill
 
 
 @migrations()

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from crawler.archive import rows as archive_db
 from crawler.archive.fts import defer_indexing, index_deferred
+from crawler.archive.stems import index_stems
 
 # Past this many frames in the WAL, the writer waits between two groups for the
 # checkpointer to copy it all, so that its next group starts the WAL again from the top
@@ -152,6 +153,7 @@ class ArchiveWriter:
     def commit(self) -> None:
         if self.db.conn.in_transaction:
             index_deferred(self.db)
+            index_stems(self.db)
             self.db.conn.execute("COMMIT")
             self.groups_since_copy += 1
             if self.checkpointer:

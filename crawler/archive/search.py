@@ -1,0 +1,192 @@
+"""Search the archive the way people type: any text works, exact words rank first.
+
+A query is never handed to FTS5 as syntax (where "Kim Jong-un" means the column "un"):
+its words are quoted, each written-together chunk ("Jong-un", "U.S.") as a phrase, a
+quoted part as one phrase, the last word also as a prefix (a word still being typed).
+Operators, brackets and stray quotes are plain text. The stemmed index
+(crawler/archive/stems.py) answers the same words as roots; an article matching the
+exact words ranks above one that matches only their roots.
+"""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.archive.stems import STEMS, stem_text
+from crawler.text import fold
+
+EXACT = "articles_fts"
+PAGE_SIZE = 20
+# Facet values shown per facet.
+FACET_LIMIT = 15
+# Markers FTS5 puts around matches in snippets: control characters, which no article text
+# holds, so that the text can be escaped first and the markers made into <mark> after.
+MARK_START, MARK_END = "\x02", "\x03"
+_WORD = re.compile(r"\w+")
+_QUOTED = re.compile(r'"([^"]*)"')
+
+
+@dataclass
+class Query:
+    text: str = ""
+    source: list[str] = field(default_factory=list)
+    topic: str | None = None
+    language: str | None = None
+    since: str | None = None  # YYYY-MM-DD, inclusive
+    until: str | None = None
+    sort: str = "relevance"  # or "date"
+    page: int = 1
+
+
+def fts_query(text: str, prefix_last: bool = True) -> str | None:
+    """An FTS5 query for what a person typed: every chunk must match, as a phrase of its
+    words; None when the text has no word at all."""
+    phrases = []
+    rest = text
+    for quoted in _QUOTED.findall(text):
+        phrases.append(_WORD.findall(fold(quoted)))
+        rest = rest.replace(f'"{quoted}"', " ")
+    chunks = [_WORD.findall(fold(chunk)) for chunk in rest.split()]
+    phrases += [words for words in chunks if words]
+    phrases = [words for words in phrases if words]
+    if not phrases:
+        return None
+    parts = [f'"{" ".join(words)}"' for words in phrases]
+    last = phrases[-1]
+    # A single last word still being typed also matches as a prefix ("Vladiv").
+    if prefix_last and len(last) == 1 and len(last[0]) >= 3 and not text.rstrip().endswith('"'):
+        parts[-1] += "*"
+    return " ".join(parts)
+
+
+def stem_query(text: str) -> str | None:
+    """The same query over the roots of its words."""
+    words = _WORD.findall(fold(text.replace('"', " ")))
+    stems = [stem_text(word) or word for word in words]
+    return " ".join(f'"{stem}"' for stem in dict.fromkeys(stems) if stem) or None
+
+
+def search(db: Database, query: Query) -> dict[str, Any]:
+    """One page of results (with highlighted snippets), their total and the facets."""
+    exact, stemmed = fts_query(query.text), stem_query(query.text)
+    if exact is None or stemmed is None:
+        return {"rows": [], "total": 0, "facets": {}, "query": exact}
+    hits = f"""
+        select rowid, min(exact) as exact, min(score) as score from (
+            select rowid, 0 as exact, rank as score from {EXACT} where {EXACT} match :exact
+            union all
+            select rowid, 1 as exact, rank as score from {STEMS} where {STEMS} match :stemmed
+        ) group by rowid
+    """
+    where, params = _filters(query)
+    params.update(exact=exact, stemmed=stemmed)
+
+    def select(columns: str, joins: str = "", condition: str = "") -> str:
+        clauses = " and ".join(c for c in (where, condition) if c)
+        return (
+            f"with hits as ({hits}) select {columns} from hits "
+            f"join articles a on a.rowid = hits.rowid {joins}"
+            + (f" where {clauses}" if clauses else "")
+        )
+
+    order = (
+        "a.published_at is null, a.published_at desc, hits.exact, hits.score"
+        if query.sort == "date"
+        else "hits.exact, hits.score"
+    )
+    offset = (max(query.page, 1) - 1) * PAGE_SIZE
+    columns = (
+        "a.rowid as rowid, a.id, a.title, a.source, a.published_at, a.url, a.is_seed, "
+        "a.language, hits.exact"
+    )
+    page_sql = select(columns) + f" order by {order} limit {PAGE_SIZE} offset {offset}"
+    rows = [dict(row) for row in db.query(page_sql, params)]
+    total = db.execute(select("count(*)"), params).fetchone()[0]
+    _add_snippets(db, rows, exact, query.text)
+
+    def facet(expression: str, joins: str = "", condition: str = "") -> list[tuple[Any, int]]:
+        sql = select(f"{expression} as value, count(*) as n", joins, condition)
+        sql += f" group by value order by n desc, value limit {FACET_LIMIT}"
+        return [(row[0], row[1]) for row in db.execute(sql, params) if row[0] is not None]
+
+    facets = {
+        "source": facet("a.source"),
+        "day": facet("substr(a.published_at, 1, 10)"),
+        "language": facet("a.language"),
+        # Related to a topic: at or above its threshold.
+        "topic": facet(
+            "t.topic",
+            "join article_topics t on t.article_id = a.id "
+            "left join topics on topics.name = t.topic",
+            "t.relevance >= coalesce(topics.min_relevance, 0)",
+        ),
+    }
+    return {"rows": rows, "total": total, "facets": facets, "query": exact}
+
+
+def _filters(query: Query) -> tuple[str, dict[str, Any]]:
+    clauses, params = [], {}
+    if query.source:
+        names = {f"source{i}": name for i, name in enumerate(query.source)}
+        clauses.append(f"a.source in ({', '.join(':' + key for key in names)})")
+        params.update(names)
+    if query.language:
+        clauses.append("a.language = :language")
+        params["language"] = query.language
+    if query.since:
+        clauses.append("substr(a.published_at, 1, 10) >= :since")
+        params["since"] = query.since
+    if query.until:
+        clauses.append("substr(a.published_at, 1, 10) <= :until")
+        params["until"] = query.until
+    if query.topic:
+        # Related to the topic: at or above its threshold (the seed is its own topic's).
+        clauses.append(
+            "exists (select 1 from article_topics t left join topics on topics.name = t.topic"
+            " where t.article_id = a.id and t.topic = :topic"
+            " and t.relevance >= coalesce(topics.min_relevance, 0))"
+        )
+        params["topic"] = query.topic
+    return " and ".join(clauses), params
+
+
+def _add_snippets(db: Database, rows: list[dict], exact: str, text: str) -> None:
+    """A snippet per row with its matches between MARK_START and MARK_END: FTS5's own for
+    exact matches, the first sentence holding a word of the same root otherwise."""
+    exact_rows = [row["rowid"] for row in rows if row["exact"] == 0]
+    snippets = {}
+    if exact_rows:
+        marks = ",".join("?" * len(exact_rows))
+        found = db.execute(
+            f"select rowid, snippet({EXACT}, 1, ?, ?, '…', 24) from {EXACT} "
+            f"where {EXACT} match ? and rowid in ({marks})",
+            [MARK_START, MARK_END, exact, *exact_rows],
+        )
+        snippets = dict(found.fetchall())
+    stems = set((stem_query(text) or "").replace('"', "").split())
+    for row in rows:
+        snippet = snippets.get(row["rowid"])
+        if not snippet:
+            body = db.execute("select text from articles where rowid = ?", [row["rowid"]])
+            snippet = root_snippet(body.fetchone()[0] or "", stems)
+        row["snippet"] = snippet
+
+
+def root_snippet(text: str, stems: set[str], words: int = 30) -> str:
+    """The first run of `words` words around a word whose root is among `stems`, its
+    matching words marked."""
+    tokens = text.split()
+    hits = [i for i, token in enumerate(tokens) if _root(token) in stems]
+    start = max(0, hits[0] - 5) if hits else 0
+    shown = []
+    for i in range(start, min(len(tokens), start + words)):
+        token = tokens[i]
+        shown.append(f"{MARK_START}{token}{MARK_END}" if i in hits else token)
+    return ("…" if start else "") + " ".join(shown) + ("…" if start + words < len(tokens) else "")
+
+
+def _root(token: str) -> str:
+    word = " ".join(_WORD.findall(fold(token)))
+    return (stem_text(word) or word) if word else ""

@@ -1,0 +1,110 @@
+"""A stemmed copy of the articles' words, indexed beside the exact ones.
+
+Indonesian builds words from a root with affixes: "pemerintahan" and "pemerintah" share
+"perintah", "diberitakan" and "berita" share "berita". A search for one should find the
+other, while exact matches still rank first (crawler/archive/search.py). Sastrawi gives
+the roots.
+
+The stems are indexed in a contentless FTS5 table (no second copy of every text), kept
+current from a queue: triggers on `articles` (plain SQL, so any writer fires them, Datasette
+or sqlite-utils included) note each insert, edit and deletion, with the words an edited or
+deleted row had; `index_stems` stems the queued rows in Python and updates the index. The
+archive writer runs it inside each group, before the commit; `open_db` runs it for what
+other writers left.
+"""
+
+from functools import lru_cache
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.archive.fts import TOKENIZE
+
+STEMS = "articles_stems"
+QUEUE = "stem_queue"
+TRIGGERS = {
+    "articles_stems_ai": "after insert on articles begin "
+    f"insert into {QUEUE} (article_rowid, was_indexed) values (new.rowid, 0); end",
+    "articles_stems_au": "after update of title, text on articles begin "
+    f"insert into {QUEUE} (article_rowid, old_title, old_text, was_indexed) "
+    "values (old.rowid, old.title, old.text, 1); end",
+    "articles_stems_ad": "after delete on articles begin "
+    f"insert into {QUEUE} (article_rowid, old_title, old_text, was_indexed) "
+    "values (old.rowid, old.title, old.text, 1); end",
+}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return StemmerFactory().create_stemmer()
+
+
+def stem_text(text: str | None) -> str | None:
+    """The text's words as roots, lower case ("Pemerintahan diberitakan" -> "perintah
+    berita"); words Sastrawi does not know stay as they are."""
+    if not text:
+        return text
+    return _stemmer().stem(text)
+
+
+def ensure_stems(db: Database) -> None:
+    """Create the index, its queue and triggers; queue every article when the index is new."""
+    if not db[QUEUE].exists():
+        db.execute(
+            f"create table {QUEUE} (seq integer primary key, article_rowid integer not null, "
+            "old_title text, old_text text, was_indexed integer not null)"
+        )
+    if not db[STEMS].exists():
+        with db.atomic():
+            db.execute(
+                f"create virtual table {STEMS} using fts5(title, text, content='', "
+                f"tokenize='{TOKENIZE}')"
+            )
+            db.execute(
+                f"insert into {QUEUE} (article_rowid, was_indexed) select rowid, 0 from articles"
+            )
+    existing = {trigger.name for trigger in db.table("articles").triggers}
+    for name, body in TRIGGERS.items():
+        if name not in existing:
+            db.execute(f"create trigger [{name}] {body}")
+
+
+def index_stems(db: Database) -> int:
+    """Bring the stemmed index up to date with the queue; returns how many rows it indexed.
+
+    A row's first queued change says what the index holds for it: nothing (inserted since),
+    or the words it had before (edited or deleted since). Those are removed, then the
+    row's current words indexed, whatever happened in between.
+    """
+    queued = db.execute(
+        f"select seq, article_rowid, old_title, old_text, was_indexed from {QUEUE} order by seq"
+    ).fetchall()
+    if not queued:
+        return 0
+    first: dict[int, tuple] = {}
+    for row in queued:
+        first.setdefault(row[1], row)
+    removed = [
+        ("delete", rowid, stem_text(title), stem_text(text))
+        for _, rowid, title, text, was_indexed in first.values()
+        if was_indexed
+    ]
+    db.conn.executemany(
+        f"insert into {STEMS} ({STEMS}, rowid, title, text) values (?, ?, ?, ?)", removed
+    )
+    rowids = list(first)
+    current = []
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        current += db.execute(
+            f"select rowid, title, text from articles where rowid in ({marks})", chunk
+        ).fetchall()
+    db.conn.executemany(
+        f"insert into {STEMS} (rowid, title, text) values (?, ?, ?)",
+        [(rowid, stem_text(title), stem_text(text)) for rowid, title, text in current],
+    )
+    db.execute(f"delete from {QUEUE} where seq <= ?", [queued[-1][0]])
+    return len(current)

@@ -1,0 +1,194 @@
+"""Search as people type it: forgiving queries, Indonesian roots, facets, and a measure.
+
+The articles are written here (no ../shared needed). The labelled queries are what a
+person expects to find; recall and MRR are computed with and without the stemmed index.
+"""
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from crawler.archive.rows import save_article
+from crawler.archive.schema import open_db
+from crawler.archive.search import EXACT, MARK_END, MARK_START, Query, fts_query, search
+from crawler.archive.stems import STEMS, index_stems
+
+ARTICLES = {
+    "kim": (
+        "Kim Jong-un Tinggalkan Vladivostok",
+        "Pemimpin Korea Utara Kim Jong-un meninggalkan Vladivostok dengan kereta lapis baja.",
+        "2023-09-18T14:30:00+07:00",
+        "voi",
+    ),
+    "pemerintahan": (
+        "Pemerintahan Baru Dilantik",
+        "Pemerintahan baru dilantik di Jakarta dan segera menyusun kabinet kerja.",
+        "2023-09-20T09:00:00+07:00",
+        "kompas",
+    ),
+    "pemerintah": (
+        "Pemerintah Umumkan Subsidi",
+        "Pemerintah mengumumkan subsidi pupuk bagi petani di seluruh provinsi.",
+        "2023-09-19T10:00:00+07:00",
+        "detik",
+    ),
+    "diberitakan": (
+        "Kabar Banjir di Kampung Melayu",
+        "Seperti diberitakan sebelumnya, banjir merendam permukiman di Kampung Melayu.",
+        "2023-09-17T08:00:00+07:00",
+        "tempo",
+    ),
+    "kunjungan": (
+        "Putin Terima Kunjungan Tamu dari Pyongyang",
+        "Presiden Vladimir Putin menerima kunjungan kenegaraan dari Pyongyang di Kosmodrom.",
+        "2023-09-13T16:00:00+07:00",
+        "antaranews",
+    ),
+    "cafe": (
+        "Kafe di Bandung",
+        "Sebuah café di Bandung menyajikan kopi dari Garut dan Kintamani.",
+        "2023-09-21T11:00:00+07:00",
+        "detik",
+    ),
+}
+# What a person types, and the articles they expect (best first).
+LABELLED = [
+    ("Kim Jong-un", ["kim"]),
+    ("pemerintah", ["pemerintah", "pemerintahan"]),
+    ("berita banjir", ["diberitakan"]),
+    ("berkunjung Putin", ["kunjungan"]),
+    ("cafe Bandung", ["cafe"]),
+    ("Vladiv", ["kim"]),
+    ('"kereta lapis baja"', ["kim"]),
+    ("dilantik pemerintahan", ["pemerintahan"]),
+]
+
+
+def _page(key: str) -> dict:
+    title, text, published, _ = ARTICLES[key]
+    return {
+        "url": f"https://x.id/berita/{key}",
+        "title": title,
+        "text": text,
+        "published_at": published,
+        "language": "id",
+        "author": None,
+    }
+
+
+@pytest.fixture
+def archive(tmp_path) -> Database:
+    db = open_db(tmp_path / "archive.db")
+    for key, (*_, source) in ARTICLES.items():
+        save_article(db, _page(key), source, [], {"t": 0.5 if key == "kim" else 0.1})
+    db["topics"].insert({"name": "t", "min_relevance": 0.3}, alter=True)
+    with db.atomic():
+        index_stems(db)
+    return db
+
+
+def _keys(db: Database, result: dict) -> list[str]:
+    return [row["url"].rsplit("/", 1)[1] for row in result["rows"]]
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("Kim Jong-un", '"kim" "jong un"'),
+        ('"Kim Jong-un" Vladivostok', '"kim jong un" "vladivostok"*'),
+        ("Kim AND (OR NOT* ^", '"kim" "and" "or" "not"*'),
+        ("Café", '"cafe"*'),
+        ("Vladiv", '"vladiv"*'),
+        ('kim "', '"kim"'),
+        ('"" () -', None),
+    ],
+)
+def test_any_text_becomes_a_safe_query(typed, expected):
+    assert fts_query(typed) == expected
+
+
+def test_queries_that_broke_fts_syntax_answer(archive):
+    for typed in ("Kim Jong-un", 'Kim "Jong', "NEAR(", "a OR", "*", "kim:un", "'; drop"):
+        search(archive, Query(typed))  # no sqlite3.OperationalError
+
+
+def test_the_seed_story_is_found_with_highlights(archive):
+    result = search(archive, Query("Kim Jong-un"))
+    assert _keys(archive, result) == ["kim"]
+    snippet = result["rows"][0]["snippet"]
+    assert f"{MARK_START}Kim{MARK_END} {MARK_START}Jong-un{MARK_END}" in snippet
+
+
+def test_roots_find_other_forms_and_exact_matches_rank_first(archive):
+    assert _keys(archive, search(archive, Query("pemerintah"))) == ["pemerintah", "pemerintahan"]
+    result = search(archive, Query("berita"))
+    assert _keys(archive, result) == ["diberitakan"]
+    assert f"{MARK_START}diberitakan{MARK_END}" in result["rows"][0]["snippet"]
+
+
+def test_facets_filters_dates_and_sort(archive):
+    result = search(archive, Query("pemerintah"))
+    assert dict(result["facets"]["source"]) == {"detik": 1, "kompas": 1}
+    assert dict(result["facets"]["day"]) == {"2023-09-19": 1, "2023-09-20": 1}
+    assert _keys(archive, search(archive, Query("pemerintah", source=["kompas"]))) == [
+        "pemerintahan"
+    ]
+    assert _keys(archive, search(archive, Query("pemerintah", since="2023-09-20"))) == [
+        "pemerintahan"
+    ]
+    by_date = search(archive, Query("pemerintah", sort="date"))
+    assert _keys(archive, by_date) == ["pemerintahan", "pemerintah"]
+    # Related to a topic: at or above its threshold.
+    assert _keys(archive, search(archive, Query("Vladivostok", topic="t"))) == ["kim"]
+    assert _keys(archive, search(archive, Query("pemerintah", topic="t"))) == []
+
+
+def _measure(db: Database, stemmed: bool) -> tuple[float, float]:
+    """(recall within the first page, mean reciprocal rank) over the labelled queries."""
+    if not stemmed:
+        db.execute(f"delete from {STEMS}")  # contentless: 'delete-all'
+    found = reciprocal = 0.0
+    expected_total = 0
+    for typed, expected in LABELLED:
+        keys = _keys(db, search(db, Query(typed)))
+        found += sum(key in keys for key in expected)
+        expected_total += len(expected)
+        first = next((rank for rank, key in enumerate(keys, 1) if key == expected[0]), None)
+        reciprocal += 1 / first if first else 0.0
+    return found / expected_total, reciprocal / len(LABELLED)
+
+
+def test_stemming_measured_on_labelled_queries(archive):
+    with_stems = _measure(archive, stemmed=True)
+    archive.execute(f"insert into {STEMS} ({STEMS}) values ('delete-all')")
+    exact_only = _measure(archive, stemmed=False)
+    assert with_stems == (1.0, 1.0)
+    # Without roots, "berita banjir", "berkunjung Putin" and "pemerintahan" for
+    # "pemerintah" are missed.
+    assert exact_only[0] < 0.8 and exact_only[1] < 0.8
+
+
+def test_the_stemmed_index_follows_every_writer(tmp_path):
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    save_article(db, _page("pemerintahan"), "kompas", [], {})
+    db.close()
+    # A writer that knows nothing of Pantau: sqlite-utils edits and deletes articles.
+    other = Database(path)
+    other.execute("update articles set text = 'Pemerintahan baru diberitakan stabil.'")
+    other.execute(
+        "insert into articles (id, title, text, is_seed, fingerprint) "
+        "values ('x', 'Kunjungan', 'Sebuah kunjungan kerja.', 0, 'f')"
+    )
+    other.execute("delete from articles where id = 'x'")
+    other.conn.commit()
+    other.close()
+    db = open_db(path)  # indexes what the other writer left
+    assert _keys(db, search(db, Query("berita"))) == ["pemerintahan"]
+    assert search(db, Query("kunjung"))["total"] == 0
+    for table in (EXACT, STEMS):
+        try:
+            db.execute(f"insert into {table} ({table}) values ('integrity-check')")
+        except sqlite3.DatabaseError as error:  # pragma: no cover - the assertion says it
+            pytest.fail(f"{table}: {error}")
