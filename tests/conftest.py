@@ -72,7 +72,6 @@ def write_config(
     (directory / "crawl.yml").write_text(yaml.safe_dump(crawl), "utf-8")
     (directory / "seeds").mkdir(exist_ok=True)
     (directory / "seeds" / SEED.name).write_bytes(SEED.read_bytes())
-    (directory / "metadata.yml").write_bytes((ROOT / "config" / "metadata.yml").read_bytes())
     return directory
 
 

@@ -97,7 +97,8 @@ def _keys(db: Database, result: dict) -> list[str]:
     [
         ("Kim Jong-un", '"kim" "jong un"'),
         ('"Kim Jong-un" Vladivostok', '"kim jong un" "vladivostok"*'),
-        ("Kim AND (OR NOT* ^", '"kim" "and" "or" "not"*'),
+        ("Kim AND (OR NOT* ^", '"kim"*'),
+        ("kim and putin", '"kim" "and" "putin"*'),
         ("Café", '"cafe"*'),
         ("Vladiv", '"vladiv"*'),
         ('kim "', '"kim"'),

@@ -3,7 +3,8 @@
 A query is never handed to FTS5 as syntax (where "Kim Jong-un" means the column "un"):
 its words are quoted, each written-together chunk ("Jong-un", "U.S.") as a phrase, a
 quoted part as one phrase, the last word also as a prefix (a word still being typed).
-Operators, brackets and stray quotes are plain text. The stemmed index
+Brackets and stray quotes are plain text; AND, OR, NOT and NEAR typed in capitals are
+dropped (habits from other search boxes). The stemmed index
 (crawler/archive/stems.py) answers the same words as roots; an article matching the
 exact words ranks above one that matches only their roots.
 """
@@ -26,6 +27,7 @@ FACET_LIMIT = 15
 MARK_START, MARK_END = "\x02", "\x03"
 _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r'"([^"]*)"')
+OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 
 
 @dataclass
@@ -48,7 +50,12 @@ def fts_query(text: str, prefix_last: bool = True) -> str | None:
     for quoted in _QUOTED.findall(text):
         phrases.append(_WORD.findall(fold(quoted)))
         rest = rest.replace(f'"{quoted}"', " ")
-    chunks = [_WORD.findall(fold(chunk)) for chunk in rest.split()]
+    # Operators typed out of habit ("Kim AND Putin") are not words of the article.
+    chunks = [
+        _WORD.findall(fold(chunk))
+        for chunk in rest.split()
+        if "".join(_WORD.findall(chunk)) not in OPERATORS
+    ]
     phrases += [words for words in chunks if words]
     phrases = [words for words in phrases if words]
     if not phrases:
@@ -74,10 +81,10 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     if exact is None or stemmed is None:
         return {"rows": [], "total": 0, "facets": {}, "query": exact}
     hits = f"""
-        select rowid, min(exact) as exact, min(score) as score from (
-            select rowid, 0 as exact, rank as score from {EXACT} where {EXACT} match :exact
+        select rowid, min(stem_only) as stem_only, min(score) as score from (
+            select rowid, 0 as stem_only, rank as score from {EXACT} where {EXACT} match :exact
             union all
-            select rowid, 1 as exact, rank as score from {STEMS} where {STEMS} match :stemmed
+            select rowid, 1 as stem_only, rank as score from {STEMS} where {STEMS} match :stemmed
         ) group by rowid
     """
     where, params = _filters(query)
@@ -92,14 +99,14 @@ def search(db: Database, query: Query) -> dict[str, Any]:
         )
 
     order = (
-        "a.published_at is null, a.published_at desc, hits.exact, hits.score"
+        "a.published_at is null, a.published_at desc, hits.stem_only, hits.score"
         if query.sort == "date"
-        else "hits.exact, hits.score"
+        else "hits.stem_only, hits.score"
     )
     offset = (max(query.page, 1) - 1) * PAGE_SIZE
     columns = (
         "a.rowid as rowid, a.id, a.title, a.source, a.published_at, a.url, a.is_seed, "
-        "a.language, hits.exact"
+        "a.language, hits.stem_only"
     )
     page_sql = select(columns) + f" order by {order} limit {PAGE_SIZE} offset {offset}"
     rows = [dict(row) for row in db.query(page_sql, params)]
@@ -155,7 +162,7 @@ def _filters(query: Query) -> tuple[str, dict[str, Any]]:
 def _add_snippets(db: Database, rows: list[dict], exact: str, text: str) -> None:
     """A snippet per row with its matches between MARK_START and MARK_END: FTS5's own for
     exact matches, the first sentence holding a word of the same root otherwise."""
-    exact_rows = [row["rowid"] for row in rows if row["exact"] == 0]
+    exact_rows = [row["rowid"] for row in rows if not row["stem_only"]]
     snippets = {}
     if exact_rows:
         marks = ",".join("?" * len(exact_rows))

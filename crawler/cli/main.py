@@ -13,9 +13,10 @@ from crawler.archive.reextract import reextract as reextract_pages
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
 from crawler.cli.topics import config_option, load, outlets_if_any, sources, topic
-from crawler.config.load import body_rules
+from crawler.config.load import ConfigError, body_rules
 from crawler.crawl.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
 from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
+from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, write_metadata
 from crawler.extract.article import ExtractionError, extract_article
 
 
@@ -93,8 +94,14 @@ def crawl(config_dir, db_path, overrides, refresh_days):
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on")
-def serve(config_dir, db_path, host, port):
-    """Serve the archive with Datasette, using DIR/metadata.yml.
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Read-only for everyone: no arbitrary SQL, raw pages and internal tables hidden",
+)
+def serve(config_dir, db_path, host, port, public):
+    """Serve the archive with Datasette: Pantau's home page, search and article pages, and
+    the tables with DIR/metadata.yml (or the built-in metadata).
 
     The archive is created (with the seed articles) if it does not exist yet.
 
@@ -103,16 +110,31 @@ def serve(config_dir, db_path, host, port):
         pantau serve --port 8001
     """
     config = load(config_dir)
-    metadata = config_dir / "metadata.yml"
-    if not metadata.is_file():
-        raise click.ClickException(f"{metadata}: (file): file not found")
+    try:
+        metadata = metadata_for(config_dir, db_path.stem, public)
+    except ConfigError as error:
+        raise click.ClickException(str(error))
+    if public and other_plugins():
+        raise click.ClickException(
+            f"--public serves with Pantau's plugin only; installed: {', '.join(other_plugins())}"
+        )
     if not db_path.exists():
         seed_archive(config, db_path)
     open_db(db_path).close()  # brings an older archive up to date
-    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "-m", str(metadata)]
+    command = [sys.executable, "-m", "datasette", "serve", str(db_path)]
+    command += ["-m", str(write_metadata(metadata))]
     command += ["--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
     command += ["--host", host, "--port", str(port), "--setting", "default_page_size", "50"]
-    click.echo(f"Serving {db_path} on http://{host}:{port}/{db_path.stem}")
+    if public:
+        command += ["--setting", "default_allow_sql", "off"]
+    elif not is_loopback(host):
+        click.echo(
+            f"Warning: serving on {host} to other machines with arbitrary SQL and the raw pages;"
+            " use --public for read-only access",
+            err=True,
+        )
+    mode = " (public, read-only)" if public else ""
+    click.echo(f"Serving {db_path} on http://{host}:{port}/{mode}")
     sys.stdout.flush()
     # Become Datasette (no child process): a signal to `pantau serve` reaches the server.
     os.execv(sys.executable, command)

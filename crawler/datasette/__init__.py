@@ -1,11 +1,10 @@
-"""Datasette additions that `pantau serve` loads: a plugin and a row template.
-
-plugins/also_published_by.py gives an article's row page the other outlets that carried it
-(identical copies: its other URLs; near-duplicates: the other members of its cluster), and
-templates/row.html shows them under the row.
+"""What `pantau serve` gives Datasette: a plugin (plugins/pantau.py: home page, search,
+article pages, Atom feeds, cell rendering), its templates, and the built-in metadata
+(metadata.yml: table settings and canned queries), applied to whatever archive is served.
 """
 
 from pathlib import Path
 
 PLUGINS_DIR = Path(__file__).parent / "plugins"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+BUILT_IN_METADATA = Path(__file__).parent / "metadata.yml"

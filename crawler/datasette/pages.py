@@ -1,0 +1,348 @@
+"""What Pantau's own pages in Datasette show, read from the archive: the home page (each
+topic, its seed, its coverage by outlet and day, the last crawl's health), an article, and
+a topic's Atom feed. Plain functions of a sqlite3 connection, which the plugin
+(plugins/pantau.py) runs in Datasette's threads; the templates escape every value, and the
+only HTML made here (the timeline's SVG, highlighted snippets) escapes what it embeds.
+"""
+
+import json
+import sqlite3
+from datetime import date, datetime, timedelta, timezone
+from html import escape
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+from markupsafe import Markup
+
+from crawler.archive.search import MARK_END, MARK_START
+
+WIB = timezone(timedelta(hours=7))
+DAYS = "Senin Selasa Rabu Kamis Jumat Sabtu Minggu".split()
+MONTHS = "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split()
+# The timeline draws this many outlets in colour; the rest are one grey band.
+TIMELINE_OUTLETS = 8
+COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+OTHER_COLOUR = "#bbbbbb"
+FEED_ENTRIES = 50
+
+
+def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("select 1 from sqlite_master where name = ?", [name]).fetchone()
+    return found is not None
+
+
+def as_wib(stamp: str | None) -> str:
+    """A stored time as people in Jakarta read it ("Senin, 18 Sep 2023 14:30 WIB"), with the
+    time as published when that was in another zone; a day alone stays a day."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if len(stamp) <= 10:
+        return f"{DAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WIB)
+    local = moment.astimezone(WIB)
+    shown = (
+        f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
+        f"{local:%H:%M} WIB"
+    )
+    offset = moment.utcoffset()
+    if offset is not None and offset != timedelta(hours=7):
+        original = "UTC" if offset == timedelta(0) else moment.strftime("%z")
+        shown += f" ({moment:%H:%M} {original} as stored)"
+    return shown
+
+
+def highlighted(snippet: str | None) -> Markup:
+    """A snippet with its matches marked: the text escaped first, then the markers."""
+    text = escape(snippet or "")
+    return Markup(text.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+def opening(text: str | None, characters: int = 240) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= characters else text[:characters].rsplit(" ", 1)[0] + " …"
+
+
+def topics(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The topics of the last crawl's config, or those the archive scores against."""
+    if has_table(conn, "topics"):
+        found = rows(conn, "select name, since, until, min_relevance, keywords from topics")
+        if found:
+            return found
+    if not has_table(conn, "article_topics"):
+        return []
+    names = rows(conn, "select distinct topic as name from article_topics order by 1")
+    return [{**row, "since": None, "until": None, "min_relevance": 0.0} for row in names]
+
+
+def home(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Each topic with its seed, coverage by outlet and timeline; the last crawl's health."""
+    per_topic = []
+    for topic in topics(conn):
+        threshold = topic.get("min_relevance") or 0.0
+        seeds = rows(
+            conn,
+            "select a.id, a.title, a.source, a.published_at, a.text from articles a "
+            "join article_topics t on t.article_id = a.id "
+            "where a.is_seed = 1 and t.topic = ? and t.relevance >= 0.99",
+            [topic["name"]],
+        )
+        related = (
+            "from article_topics t join articles a on a.id = t.article_id "
+            "where t.topic = ? and t.relevance >= ? and a.is_seed = 0"
+        )
+        outlets = rows(
+            conn,
+            f"select a.source as outlet, count(*) as articles {related} "
+            "group by a.source order by articles desc, outlet",
+            [topic["name"], threshold],
+        )
+        days = rows(
+            conn,
+            f"select substr(a.published_at, 1, 10) as day, a.source as outlet, count(*) as n "
+            f"{related} and a.published_at is not null group by day, outlet order by day",
+            [topic["name"], threshold],
+        )
+        per_topic.append(
+            {
+                **topic,
+                "seeds": [
+                    {**seed, "opening": opening(seed["text"]), "when": as_wib(seed["published_at"])}
+                    for seed in seeds
+                ],
+                "outlets": outlets,
+                "total": sum(row["articles"] for row in outlets),
+                "timeline": timeline_svg(days, [row["outlet"] for row in outlets]),
+            }
+        )
+    return {
+        "topics": per_topic,
+        "health": last_crawl(conn),
+        "articles": conn.execute("select count(*) from articles").fetchone()[0],
+    }
+
+
+def last_crawl(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    if not has_table(conn, "crawl_runs"):
+        return None
+    found = rows(conn, "select * from crawl_runs order by id desc limit 1")
+    if not found:
+        return None
+    run = found[0]
+    try:
+        per_source = json.loads(run.get("per_source") or "{}")
+    except ValueError:
+        per_source = {}
+    sources = [
+        {"name": name, **counts}
+        for name, counts in sorted(per_source.items(), key=lambda item: item[0])
+        if isinstance(counts, dict)
+    ]
+    return {
+        **run,
+        "when": as_wib(run.get("started_at")),
+        "sources": sources,
+        "failed": [s for s in sources if s.get("status") != "ok"],
+    }
+
+
+def timeline_svg(days: list[dict[str, Any]], outlets: list[str]) -> Markup:
+    """Articles per day as stacked bars, one colour per outlet (the biggest ones)."""
+    if not days:
+        return Markup("")
+    colour = dict(zip(outlets[:TIMELINE_OUTLETS], COLOURS))
+    per_day: dict[str, dict[str, int]] = {}
+    for row in days:
+        band = row["outlet"] if row["outlet"] in colour else "other"
+        per_day.setdefault(row["day"], {}).setdefault(band, 0)
+        per_day[row["day"]][band] += row["n"]
+    first, last = date.fromisoformat(min(per_day)), date.fromisoformat(max(per_day))
+    span = (last - first).days + 1
+    width, height, left, bottom = 720, 180, 30, 24
+    bar = max(2.0, (width - left) / span)
+    tallest = max(sum(counts.values()) for counts in per_day.values())
+    scale = (height - bottom - 10) / tallest
+    shapes = []
+    for day, counts in per_day.items():
+        x = left + (date.fromisoformat(day) - first).days * bar
+        y = float(height - bottom)
+        for band in [*colour, "other"]:
+            n = counts.get(band, 0)
+            if not n:
+                continue
+            h = n * scale
+            y -= h
+            fill = colour.get(band, OTHER_COLOUR)
+            title = escape(f"{day}: {band} {n}")
+            shapes.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar * 0.85:.1f}" height="{h:.1f}" '
+                f'fill="{fill}"><title>{title}</title></rect>'
+            )
+    axis = (
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
+        'stroke="#555"/>'
+        f'<text x="{left}" y="{height - 6}" font-size="11">{escape(first.isoformat())}</text>'
+        f'<text x="{width}" y="{height - 6}" font-size="11" text-anchor="end">'
+        f"{escape(last.isoformat())}</text>"
+        f'<text x="{left - 4}" y="16" font-size="11" text-anchor="end">{tallest}</text>'
+    )
+    legend = "".join(
+        f'<span class="legend"><span class="swatch" style="background:{fill}"></span>'
+        f"{escape(name)}</span> "
+        for name, fill in [*colour.items(), ("other", OTHER_COLOUR)]
+        if name != "other" or any("other" in counts for counts in per_day.values())
+    )
+    return Markup(
+        f'<svg class="timeline" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="Articles per day per outlet">{"".join(shapes)}{axis}</svg>'
+        f'<div class="legend-row">{legend}</div>'
+    )
+
+
+def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
+    """An article with what surrounds it: relevance per topic, who else published it,
+    earlier versions, and where its pages came from."""
+    found = rows(conn, "select * from articles where id = ?", [article_id])
+    if not found:
+        return None
+    record = found[0]
+    relevance = (
+        rows(
+            conn,
+            "select t.topic, t.relevance, topics.min_relevance from article_topics t "
+            "left join topics on topics.name = t.topic where t.article_id = ? order by t.topic",
+            [article_id],
+        )
+        if has_table(conn, "topics")
+        else rows(
+            conn,
+            "select topic, relevance, null as min_relevance from article_topics "
+            "where article_id = ? order by topic",
+            [article_id],
+        )
+    )
+    # Other outlets' URLs of the same text, never the article's own URL (two outlets may
+    # share a host and so a URL); then near-copies of its cluster, earliest first.
+    copies = rows(
+        conn,
+        "select source as outlet, url, null as id, null as title, null as published_at, "
+        "'identical copy' as kind from urls where article_id = :id and status = 'article' "
+        "and source is not :source and url is not :url "
+        "union all "
+        "select others.source, others.url, others.id, others.title, others.published_at, "
+        "'near-duplicate' from articles me join articles others "
+        "on others.cluster_id = me.cluster_id and others.id != me.id where me.id = :id "
+        "order by 5, 1",
+        {"id": article_id, "source": record["source"], "url": record["url"]},
+    )
+    versions = rows(
+        conn,
+        "select title, fetched_at, replaced_at, text from article_versions "
+        "where article_id = ? order by fetched_at",
+        [article_id],
+    )
+    captures = (
+        rows(
+            conn,
+            "select url, capture_url, captured_at from pages "
+            "where article_id = ? and capture_url is not null",
+            [article_id],
+        )
+        if _has_column(conn, "pages", "capture_url")
+        else []
+    )
+    return {
+        **record,
+        "when": as_wib(record["published_at"]),
+        "first_seen": as_wib(record.get("first_seen_at")),
+        "paragraphs": [p for p in (record["text"] or "").split("\n") if p.strip()],
+        "link": record["url"] if _is_web_url(record["url"]) else None,
+        "relevance": relevance,
+        "also_published_by": [
+            {
+                **copy,
+                "link": copy["url"] if _is_web_url(copy["url"]) else None,
+                "when": as_wib(copy["published_at"]),
+            }
+            for copy in copies
+        ],
+        "versions": [{**v, "when": as_wib(v["fetched_at"])} for v in versions],
+        "captures": captures,
+    }
+
+
+def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"pragma table_info([{table}])"))
+
+
+def _is_web_url(url: str | None) -> bool:
+    # Links are made of http(s) URLs only: a stored "javascript:" URL stays text.
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
+def feed(conn: sqlite3.Connection, topic: str, self_url: str, site_url: str) -> str | None:
+    """An Atom feed of the topic's newest related articles (newest first seen first)."""
+    known = {row["name"]: row for row in topics(conn)}
+    if topic not in known:
+        return None
+    threshold = known[topic].get("min_relevance") or 0.0
+    entries = rows(
+        conn,
+        "select a.id, a.title, a.url, a.source, a.published_at, a.first_seen_at, a.text "
+        "from article_topics t join articles a on a.id = t.article_id "
+        "where t.topic = ? and t.relevance >= ? and a.is_seed = 0 "
+        f"order by a.first_seen_at desc limit {FEED_ENTRIES}",
+        [topic, threshold],
+    )
+    updated = max((atom_time(e["first_seen_at"]) for e in entries), default=atom_time(None))
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"<id>{xml_escape(self_url)}</id>",
+        f"<title>{xml_escape(f'Pantau: {topic}')}</title>",
+        f"<updated>{updated}</updated>",
+        f'<link rel="self" href="{xml_escape(self_url, {chr(34): "&quot;"})}"/>',
+        f'<link rel="alternate" href="{xml_escape(site_url, {chr(34): "&quot;"})}"/>',
+        "<author><name>Pantau</name></author>",
+    ]
+    for entry in entries:
+        title = entry["title"] or opening(entry["text"], 80)
+        link = entry["url"] if _is_web_url(entry["url"]) else None
+        parts += [
+            "<entry>",
+            f"<id>urn:pantau:article:{xml_escape(entry['id'])}</id>",
+            f"<title>{xml_escape(title)}</title>",
+            f"<updated>{atom_time(entry['first_seen_at'])}</updated>",
+            f"<published>{atom_time(entry['published_at'])}</published>"
+            if entry["published_at"]
+            else "",
+            f'<link href="{xml_escape(link, {chr(34): "&quot;"})}"/>' if link else "",
+            f"<author><name>{xml_escape(entry['source'] or 'unknown')}</name></author>",
+            f"<summary>{xml_escape(opening(entry['text']))}</summary>",
+            "</entry>",
+        ]
+    parts.append("</feed>")
+    return "\n".join(part for part in parts if part)
+
+
+def atom_time(stamp: str | None) -> str:
+    """RFC 3339 for Atom: a day alone is its midnight in WIB; nothing is the epoch."""
+    if not stamp:
+        return "1970-01-01T00:00:00Z"
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "1970-01-01T00:00:00Z"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=WIB)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
