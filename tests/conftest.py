@@ -1,8 +1,11 @@
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -59,6 +62,40 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def pantau_server(*args: str, log: Path):
+    """`pantau serve ARGS` on a free loopback port until the block ends; yields its base URL
+    once it answers (or fails with its log, if it dies or never answers)."""
+    port = closed_port()
+    base = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "serve", *args, "--port", str(port)],
+            cwd=ROOT,
+            env={**os.environ, **OFFLINE_ENV},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                opener.open(base + "/-/versions.json", timeout=10).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"pantau serve did not answer:\n{log.read_text(errors='replace')}")
+                try:  # wait a little for the server, noticing at once if it died
+                    server.wait(timeout=0.2)
+                except subprocess.TimeoutExpired:
+                    pass
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def write_config(
