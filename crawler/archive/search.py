@@ -70,9 +70,8 @@ def fts_query(text: str, prefix_last: bool = True) -> str | None:
 
 def stem_query(text: str) -> str | None:
     """The same query over the roots of its words."""
-    words = _WORD.findall(fold(text.replace('"', " ")))
-    stems = [stem_text(word) or word for word in words]
-    return " ".join(f'"{stem}"' for stem in dict.fromkeys(stems) if stem) or None
+    stems = (stem_text(text) or "").split()
+    return " ".join(f'"{stem}"' for stem in dict.fromkeys(stems)) or None
 
 
 def search(db: Database, query: Query) -> dict[str, Any]:
@@ -195,5 +194,4 @@ def root_snippet(text: str, stems: set[str], words: int = 30) -> str:
 
 
 def _root(token: str) -> str:
-    word = " ".join(_WORD.findall(fold(token)))
-    return (stem_text(word) or word) if word else ""
+    return stem_text(token) or ""

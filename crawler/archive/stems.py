@@ -13,6 +13,8 @@ archive writer runs it inside each group, before the commit; `open_db` runs it f
 other writers left.
 """
 
+import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -41,12 +43,27 @@ def _stemmer() -> Any:
     return StemmerFactory().create_stemmer()
 
 
+_WORD = re.compile(r"\w+")
+# Root of each word seen: an archive's vocabulary is small, and Sastrawi is slow per word.
+_ROOTS: dict[str, str] = {}
+
+
 def stem_text(text: str | None) -> str | None:
-    """The text's words as roots, lower case ("Pemerintahan diberitakan" -> "perintah
-    berita"); words Sastrawi does not know stay as they are."""
+    """The text's words as roots, folded like the index folds them ("Pemerintahan
+    diberitakan" -> "perintah berita"); words Sastrawi does not know stay as they are."""
     if not text:
         return text
-    return _stemmer().stem(text)
+    lowered = text.lower().replace("-", " ")
+    if not lowered.isascii():
+        # Accents off ("café" -> "cafe"); letters of other scripts have no Indonesian root.
+        lowered = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    roots = []
+    for word in _WORD.findall(lowered):
+        root = _ROOTS.get(word)
+        if root is None:
+            root = _ROOTS[word] = _stemmer().stem(word) or word
+        roots.append(root)
+    return " ".join(roots)
 
 
 def ensure_stems(db: Database) -> None:
