@@ -93,35 +93,26 @@ def index_stems(db: Database) -> int:
 
     A row's first queued change says what the index holds for it: nothing (inserted since),
     or the words it had before (edited or deleted since). Those are removed, then the
-    row's current words indexed, whatever happened in between.
+    row's current words indexed, whatever happened in between. One statement each: FTS5
+    writes its pending terms out at every statement, so row-by-row inserts would leave a
+    tiny index segment per article.
     """
-    queued = db.execute(
-        f"select seq, article_rowid, old_title, old_text, was_indexed from {QUEUE} order by seq"
-    ).fetchall()
-    if not queued:
+    last = db.execute(f"select max(seq) from {QUEUE}").fetchone()[0]
+    if last is None:
         return 0
-    first: dict[int, tuple] = {}
-    for row in queued:
-        first.setdefault(row[1], row)
-    removed = [
-        ("delete", rowid, stem_text(title), stem_text(text))
-        for _, rowid, title, text, was_indexed in first.values()
-        if was_indexed
-    ]
-    db.conn.executemany(
-        f"insert into {STEMS} ({STEMS}, rowid, title, text) values (?, ?, ?, ?)", removed
+    db.conn.create_function("pantau_stem", 1, stem_text, deterministic=True)
+    db.execute(
+        f"insert into {STEMS} ({STEMS}, rowid, title, text) "
+        "select 'delete', article_rowid, pantau_stem(old_title), pantau_stem(old_text) "
+        f"from {QUEUE} where seq in (select min(seq) from {QUEUE} where seq <= ? "
+        "group by article_rowid) and was_indexed = 1",
+        [last],
     )
-    rowids = list(first)
-    current = []
-    for start in range(0, len(rowids), 500):
-        chunk = rowids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        current += db.execute(
-            f"select rowid, title, text from articles where rowid in ({marks})", chunk
-        ).fetchall()
-    db.conn.executemany(
-        f"insert into {STEMS} (rowid, title, text) values (?, ?, ?)",
-        [(rowid, stem_text(title), stem_text(text)) for rowid, title, text in current],
+    cursor = db.execute(
+        f"insert into {STEMS} (rowid, title, text) "
+        "select rowid, pantau_stem(title), pantau_stem(text) from articles "
+        f"where rowid in (select article_rowid from {QUEUE} where seq <= ?)",
+        [last],
     )
-    db.execute(f"delete from {QUEUE} where seq <= ?", [queued[-1][0]])
-    return len(current)
+    db.execute(f"delete from {QUEUE} where seq <= ?", [last])
+    return cursor.rowcount
