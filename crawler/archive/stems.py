@@ -53,17 +53,28 @@ def stem_text(text: str | None) -> str | None:
     diberitakan" -> "perintah berita"); words Sastrawi does not know stay as they are."""
     if not text:
         return text
+    return " ".join(_roots(text))
+
+
+def distinct_roots(text: str | None) -> str | None:
+    """The text's roots, each once: what the stemmed index holds of an article."""
+    if not text:
+        return text
+    return " ".join(dict.fromkeys(_roots(text)))
+
+
+def _roots(text: str) -> list[str]:
     lowered = text.lower().replace("-", " ")
     if not lowered.isascii():
         # Accents off ("café" -> "cafe"); letters of other scripts have no Indonesian root.
         lowered = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    roots = []
-    for word in _WORD.findall(lowered):
-        root = _ROOTS.get(word)
-        if root is None:
-            root = _ROOTS[word] = _stemmer().stem(word) or word
-        roots.append(root)
-    return " ".join(roots)
+    words = _WORD.findall(lowered)
+    roots = list(map(_ROOTS.get, words))
+    if None in roots:
+        for index, word in enumerate(words):
+            if roots[index] is None:
+                roots[index] = _ROOTS[word] = _stemmer().stem(word) or word
+    return roots  # type: ignore[return-value]  # no None is left
 
 
 def ensure_stems(db: Database) -> None:
@@ -75,9 +86,11 @@ def ensure_stems(db: Database) -> None:
         )
     if not db[STEMS].exists():
         with db.atomic():
+            # Each article's distinct roots, without positions: stem-only matches rank
+            # after exact ones anyway, and the index costs the writer half as much.
             db.execute(
                 f"create virtual table {STEMS} using fts5(title, text, content='', "
-                f"tokenize='{TOKENIZE}')"
+                f"detail=none, tokenize='{TOKENIZE}')"
             )
             db.execute(
                 f"insert into {QUEUE} (article_rowid, was_indexed) select rowid, 0 from articles"
@@ -100,7 +113,7 @@ def index_stems(db: Database) -> int:
     last = db.execute(f"select max(seq) from {QUEUE}").fetchone()[0]
     if last is None:
         return 0
-    db.conn.create_function("pantau_stem", 1, stem_text, deterministic=True)
+    db.conn.create_function("pantau_stem", 1, distinct_roots, deterministic=True)
     db.execute(
         f"insert into {STEMS} ({STEMS}, rowid, title, text) "
         "select 'delete', article_rowid, pantau_stem(old_title), pantau_stem(old_text) "
