@@ -193,3 +193,11 @@ def test_the_stemmed_index_follows_every_writer(tmp_path):
             db.execute(f"insert into {table} ({table}) values ('integrity-check')")
         except sqlite3.DatabaseError as error:  # pragma: no cover - the assertion says it
             pytest.fail(f"{table}: {error}")
+
+
+def test_common_words_are_bounded_and_say_so(archive, monkeypatch):
+    monkeypatch.setattr("crawler.archive.search.MAX_HITS", 1)
+    result = search(archive, Query("pemerintah"))
+    assert result["more"] and result["total"] == 2  # one exact, one by its root
+    monkeypatch.setattr("crawler.archive.search.MAX_HITS", 1000)
+    assert not search(archive, Query("pemerintah"))["more"]

@@ -10,6 +10,7 @@ exact words ranks above one that matches only their roots.
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ from crawler.text import fold
 
 EXACT = "articles_fts"
 PAGE_SIZE = 20
+# Matches read from each index, best first: enough for every page a person reads and for
+# facets that say where the matches are, bounded however common the words.
+MAX_HITS = 1000
 # Facet values shown per facet.
 FACET_LIMIT = 15
 # Markers FTS5 puts around matches in snippets: control characters, which no article text
@@ -75,61 +79,90 @@ def stem_query(text: str) -> str | None:
 
 
 def search(db: Database, query: Query) -> dict[str, Any]:
-    """One page of results (with highlighted snippets), their total and the facets."""
+    """One page of results (with highlighted snippets), their total and the facets.
+
+    Each index is asked once for its best MAX_HITS matches within the filters; the page,
+    the total and the facets are made of those (a total of MAX_HITS or more is "more").
+    """
     exact, stemmed = fts_query(query.text), stem_query(query.text)
     if exact is None or stemmed is None:
-        return {"rows": [], "total": 0, "facets": {}, "query": exact}
-    hits = f"""
-        select rowid, min(stem_only) as stem_only, min(score) as score from (
-            select rowid, 0 as stem_only, rank as score from {EXACT} where {EXACT} match :exact
-            union all
-            select rowid, 1 as stem_only, rank as score from {STEMS} where {STEMS} match :stemmed
-        ) group by rowid
-    """
+        return {"rows": [], "total": 0, "more": False, "facets": {}, "query": exact}
     where, params = _filters(query)
-    params.update(exact=exact, stemmed=stemmed)
-
-    def select(columns: str, joins: str = "", condition: str = "") -> str:
-        clauses = " and ".join(c for c in (where, condition) if c)
-        return (
-            f"with hits as ({hits}) select {columns} from hits "
-            f"join articles a on a.rowid = hits.rowid {joins}"
-            + (f" where {clauses}" if clauses else "")
+    within = f"and rowid in (select a.rowid from articles a where {where})" if where else ""
+    params.update(exact=exact, stemmed=stemmed, cap=MAX_HITS)
+    found = db.execute(
+        f"""
+        with exact as (
+            select rowid, rank as score from {EXACT} where {EXACT} match :exact {within}
+            order by rank limit :cap
+        ), stemmed as (
+            select rowid, rank as score from {STEMS} where {STEMS} match :stemmed {within}
+            order by rank limit :cap
+        ), hits as (
+            select rowid, 0 as stem_only, score from exact
+            union all
+            select rowid, 1, score from stemmed where rowid not in (select rowid from exact)
         )
-
-    order = (
-        "a.published_at is null, a.published_at desc, hits.stem_only, hits.score"
-        if query.sort == "date"
-        else "hits.stem_only, hits.score"
-    )
+        select hits.rowid, hits.stem_only, hits.score, a.id, a.source, a.published_at,
+            a.language, (select count(*) from exact), (select count(*) from stemmed)
+        from hits join articles a on a.rowid = hits.rowid
+        """,
+        params,
+    ).fetchall()
+    more = bool(found) and max(found[0][7], found[0][8]) >= MAX_HITS
+    found.sort(key=lambda hit: (hit[1], hit[2]))  # exact matches first, then by rank
+    if query.sort == "date":
+        # Newest first; a stable sort keeps the rank order within a day, undated last.
+        found.sort(key=lambda hit: hit[5] or "", reverse=True)
     offset = (max(query.page, 1) - 1) * PAGE_SIZE
-    columns = (
-        "a.rowid as rowid, a.id, a.title, a.source, a.published_at, a.url, a.is_seed, "
-        "a.language, hits.stem_only"
-    )
-    page_sql = select(columns) + f" order by {order} limit {PAGE_SIZE} offset {offset}"
-    rows = [dict(row) for row in db.query(page_sql, params)]
-    total = db.execute(select("count(*)"), params).fetchone()[0]
+    page = found[offset : offset + PAGE_SIZE]
+    rows = _page_rows(db, page)
     _add_snippets(db, rows, exact, query.text)
-
-    def facet(expression: str, joins: str = "", condition: str = "") -> list[tuple[Any, int]]:
-        sql = select(f"{expression} as value, count(*) as n", joins, condition)
-        sql += f" group by value order by n desc, value limit {FACET_LIMIT}"
-        return [(row[0], row[1]) for row in db.execute(sql, params) if row[0] is not None]
-
     facets = {
-        "source": facet("a.source"),
-        "day": facet("substr(a.published_at, 1, 10)"),
-        "language": facet("a.language"),
-        # Related to a topic: at or above its threshold.
-        "topic": facet(
-            "t.topic",
-            "join article_topics t on t.article_id = a.id "
-            "left join topics on topics.name = t.topic",
-            "t.relevance >= coalesce(topics.min_relevance, 0)",
-        ),
+        "source": _top(hit[4] for hit in found),
+        "day": _top(hit[5][:10] for hit in found if hit[5]),
+        "language": _top(hit[6] for hit in found),
+        "topic": _top(_related_topics(db, [hit[3] for hit in found])),
     }
-    return {"rows": rows, "total": total, "facets": facets, "query": exact}
+    return {"rows": rows, "total": len(found), "more": more, "facets": facets, "query": exact}
+
+
+def _top(values) -> list[tuple[Any, int]]:
+    counts = Counter(value for value in values if value is not None)
+    return sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:FACET_LIMIT]
+
+
+def _page_rows(db: Database, page: list) -> list[dict[str, Any]]:
+    if not page:
+        return []
+    marks = ",".join("?" * len(page))
+    details = {
+        row["rowid"]: row
+        for row in db.query(
+            "select rowid, id, title, source, published_at, url, is_seed, language "
+            f"from articles where rowid in ({marks})",
+            [hit[0] for hit in page],
+        )
+    }
+    return [{**details[hit[0]], "stem_only": hit[1]} for hit in page]
+
+
+def _related_topics(db: Database, ids: list[str]) -> list[str]:
+    """Each article's topics at or above the topic's threshold."""
+    topics: list[str] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        topics += [
+            row[0]
+            for row in db.execute(
+                "select t.topic from article_topics t left join topics on topics.name = t.topic "
+                f"where t.article_id in ({marks}) "
+                "and t.relevance >= coalesce(topics.min_relevance, 0)",
+                chunk,
+            )
+        ]
+    return topics
 
 
 def _filters(query: Query) -> tuple[str, dict[str, Any]]:
