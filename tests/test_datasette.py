@@ -159,6 +159,13 @@ def test_article_page_reads_like_an_article(archive):
     assert "Rabu, 13 Sep 2023 11:00 WIB (12:00 +0800 as stored)" in other
 
 
+def test_a_seed_without_headline_is_titled_by_its_opening(archive):
+    ds = served(archive)
+    seed = get(ds, "/archive/articles.json?_shape=array&is_seed=1").json()[0]
+    page = get(ds, f"/-/article/{seed['id']}").text
+    assert "<title>JAKARTA - Pemimpin Korea Utara Kim Jong-un" in page
+
+
 def test_scraped_text_is_never_html(archive):
     ds = served(archive)
     hostile = get(ds, "/archive/articles.json?_shape=array&source=kabar").json()[0]

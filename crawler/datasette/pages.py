@@ -263,6 +263,8 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
     )
     return {
         **record,
+        # A seed often comes without its headline: its opening words stand in.
+        "heading": record["title"] or opening(record["text"], 90),
         "when": as_wib(record["published_at"]),
         "first_seen": as_wib(record.get("first_seen_at")),
         "paragraphs": [p for p in (record["text"] or "").split("\n") if p.strip()],
