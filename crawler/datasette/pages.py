@@ -1,8 +1,10 @@
 """What Pantau's own pages in Datasette show, read from the archive: the home page (each
 topic, its seed, its coverage by outlet and day, the last crawl's health), an article, and
-a topic's Atom feed. Plain functions of a sqlite3 connection, which the plugin
-(plugins/pantau.py) runs in Datasette's threads; the templates escape every value, and the
-only HTML made here (the timeline's SVG, highlighted snippets) escapes what it embeds.
+a topic's Atom feed. The archive is one `pantau serve` opened, so its schema is current.
+
+Plain functions of a sqlite3 connection, which the plugin (plugins/pantau.py) runs in
+Datasette's threads; the templates escape every value, and the only HTML made here (the
+timeline's SVG, highlighted snippets) escapes what it embeds.
 """
 
 import json
@@ -216,20 +218,11 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
     if not found:
         return None
     record = found[0]
-    relevance = (
-        rows(
-            conn,
-            "select t.topic, t.relevance, topics.min_relevance from article_topics t "
-            "left join topics on topics.name = t.topic where t.article_id = ? order by t.topic",
-            [article_id],
-        )
-        if has_table(conn, "topics")
-        else rows(
-            conn,
-            "select topic, relevance, null as min_relevance from article_topics "
-            "where article_id = ? order by topic",
-            [article_id],
-        )
+    relevance = rows(
+        conn,
+        "select t.topic, t.relevance, topics.min_relevance from article_topics t "
+        "left join topics on topics.name = t.topic where t.article_id = ? order by t.topic",
+        [article_id],
     )
     # Other outlets' URLs of the same text, never the article's own URL (two outlets may
     # share a host and so a URL); then near-copies of its cluster, earliest first.
@@ -251,15 +244,11 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
         "where article_id = ? order by fetched_at",
         [article_id],
     )
-    captures = (
-        rows(
-            conn,
-            "select url, capture_url, captured_at from pages "
-            "where article_id = ? and capture_url is not null",
-            [article_id],
-        )
-        if _has_column(conn, "pages", "capture_url")
-        else []
+    captures = rows(
+        conn,
+        "select url, capture_url, captured_at from pages "
+        "where article_id = ? and capture_url is not null",
+        [article_id],
     )
     return {
         **record,
@@ -281,10 +270,6 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
         "versions": [{**v, "when": as_wib(v["fetched_at"])} for v in versions],
         "captures": captures,
     }
-
-
-def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
-    return any(row[1] == column for row in conn.execute(f"pragma table_info([{table}])"))
 
 
 def _is_web_url(url: str | None) -> bool:
