@@ -17,7 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.archive.stems import STEMS, stem_text
-from crawler.text import fold
+from crawler.text import STOPWORDS, fold
 
 EXACT = "articles_fts"
 PAGE_SIZE = 20
@@ -73,9 +73,11 @@ def fts_query(text: str, prefix_last: bool = True) -> str | None:
 
 
 def stem_query(text: str) -> str | None:
-    """The same query over the roots of its words."""
+    """The same query over the roots of its words (stop words and numbers are not in the
+    stemmed index); None when no word has a root there."""
     stems = (stem_text(text) or "").split()
-    return " ".join(f'"{stem}"' for stem in dict.fromkeys(stems)) or None
+    kept = [stem for stem in dict.fromkeys(stems) if stem not in STOPWORDS and not stem.isdigit()]
+    return " ".join(f'"{stem}"' for stem in kept) or None
 
 
 def search(db: Database, query: Query) -> dict[str, Any]:
@@ -85,20 +87,23 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     the total and the facets are made of those (a total of MAX_HITS or more is "more").
     """
     exact, stemmed = fts_query(query.text), stem_query(query.text)
-    if exact is None or stemmed is None:
+    if exact is None:
         return {"rows": [], "total": 0, "more": False, "facets": {}, "query": exact}
     where, params = _filters(query)
     within = f"and rowid in (select a.rowid from articles a where {where})" if where else ""
     params.update(exact=exact, stemmed=stemmed, cap=MAX_HITS)
+    stemmed_hits = (
+        f"select rowid, rank as score from {STEMS} where {STEMS} match :stemmed {within} "
+        "order by rank limit :cap"
+        if stemmed
+        else "select null as rowid, null as score where 0"
+    )
     found = db.execute(
         f"""
         with exact as (
             select rowid, rank as score from {EXACT} where {EXACT} match :exact {within}
             order by rank limit :cap
-        ), stemmed as (
-            select rowid, rank as score from {STEMS} where {STEMS} match :stemmed {within}
-            order by rank limit :cap
-        ), hits as (
+        ), stemmed as ({stemmed_hits}), hits as (
             select rowid, 0 as stem_only, score from exact
             union all
             select rowid, 1, score from stemmed where rowid not in (select rowid from exact)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.archive.fts import AUTOMERGE, TOKENIZE
+from crawler.text import STOPWORDS
 
 STEMS = "articles_stems"
 QUEUE = "stem_queue"
@@ -57,9 +58,10 @@ def stem_text(text: str | None) -> str | None:
 
 
 def distinct_roots(title: str | None, text: str | None) -> str:
-    """The roots of an article's headline and text, each once: what the stemmed index
-    holds of it."""
-    return " ".join(dict.fromkeys(_roots(f"{title or ''}\n{text or ''}")))
+    """The roots of an article's headline and text, each once, without stop words and
+    numbers: what the stemmed index holds of it (those only make long, useless lists)."""
+    roots = dict.fromkeys(_roots(f"{title or ''}\n{text or ''}"))
+    return " ".join(root for root in roots if root not in STOPWORDS and not root.isdigit())
 
 
 def _roots(text: str) -> list[str]:
