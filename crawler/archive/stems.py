@@ -47,6 +47,7 @@ def _stemmer() -> Any:
 _WORD = re.compile(r"\w+")
 # Root of each word seen: an archive's vocabulary is small, and Sastrawi is slow per word.
 _ROOTS: dict[str, str] = {}
+_INDEXED: dict[str, str] = {}
 
 
 def stem_text(text: str | None) -> str | None:
@@ -54,28 +55,47 @@ def stem_text(text: str | None) -> str | None:
     diberitakan" -> "perintah berita"); words Sastrawi does not know stay as they are."""
     if not text:
         return text
-    return " ".join(_roots(text))
+    words = _words(text)
+    roots = list(map(_ROOTS.get, words))
+    if None in roots:
+        roots = [_root(word) for word in words]
+    return " ".join(roots)  # type: ignore[arg-type]  # no None is left
 
 
 def distinct_roots(title: str | None, text: str | None) -> str:
     """The roots of an article's headline and text, each once, without stop words and
     numbers: what the stemmed index holds of it (those only make long, useless lists)."""
-    roots = dict.fromkeys(_roots(f"{title or ''}\n{text or ''}"))
-    return " ".join(root for root in roots if root not in STOPWORDS and not root.isdigit())
+    words = list(dict.fromkeys(_words(f"{title or ''}\n{text or ''}")))
+    roots = list(map(_INDEXED.get, words))
+    if None in roots:
+        roots = [_indexed(word) for word in words]
+    unique = dict.fromkeys(roots)
+    unique.pop("", None)
+    return " ".join(unique)  # type: ignore[arg-type]  # no None is left
 
 
-def _roots(text: str) -> list[str]:
+def _words(text: str) -> list[str]:
     lowered = text.lower().replace("-", " ")
     if not lowered.isascii():
         # Accents off ("café" -> "cafe"); letters of other scripts have no Indonesian root.
         lowered = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
-    words = _WORD.findall(lowered)
-    roots = list(map(_ROOTS.get, words))
-    if None in roots:
-        for index, word in enumerate(words):
-            if roots[index] is None:
-                roots[index] = _ROOTS[word] = _stemmer().stem(word) or word
-    return roots  # type: ignore[return-value]  # no None is left
+    return _WORD.findall(lowered)
+
+
+def _root(word: str) -> str:
+    root = _ROOTS.get(word)
+    if root is None:
+        root = _ROOTS[word] = _stemmer().stem(word) or word
+    return root
+
+
+def _indexed(word: str) -> str:
+    """The word's root as the stemmed index holds it; "" for a stop word or a number."""
+    found = _INDEXED.get(word)
+    if found is None:
+        root = _root(word)
+        found = _INDEXED[word] = "" if root in STOPWORDS or root.isdigit() else root
+    return found
 
 
 def ensure_stems(db: Database) -> None:
