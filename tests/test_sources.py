@@ -62,12 +62,44 @@ def test_sources_may_share_a_host(tmp_path):
             "topics[0] (t).keywords",
             "list of strings",
         ),
+        (
+            "topics.yml",
+            "topics: [{name: t, min_relevance: .nan}]",
+            "topics[0] (t).min_relevance",
+            "between 0 and 1",
+        ),
+        (
+            "topics.yml",
+            "topics: [{name: t, min_relevance: 5}]",
+            "topics[0] (t).min_relevance",
+            "between 0 and 1",
+        ),
+        (
+            "topics.yml",
+            "topics: [{name: t, seed: seeds/empty.txt}]",
+            "topics[0] (t).seed",
+            "holds no text",
+        ),
+        (
+            "topics.yml",
+            "topics: [{name: t, seed: seeds/binary.txt}]",
+            "topics[0] (t).seed",
+            "not UTF-8",
+        ),
+        (
+            "sources.yml",
+            "sources: [{name: a, article_pattern: '(a+)+$'}]",
+            "sources[0] (a).article_pattern",
+            "backtracks",
+        ),
         ("crawl.yml", "contact_url: ftp://x", "contact_url", "http(s)"),
         ("crawl.yml", "settings: [1]", "settings", "mapping"),
     ],
 )
 def test_bad_config_names_file_key_and_problem(tmp_path, file, text, key, problem):
     directory = write_config(tmp_path, [{"name": "ok"}], [seed_topic()])
+    (directory / "seeds" / "empty.txt").write_text(" \n", "utf-8")
+    (directory / "seeds" / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     (directory / file).write_text(text, "utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(directory)

@@ -12,9 +12,11 @@ single line; nothing here prints tracebacks or half-loads a file.
 import re
 from dataclasses import astuple, dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
+import regex
 import yaml
 from cssselect import GenericTranslator, SelectorError
 
@@ -23,6 +25,14 @@ from crawler.config.rules import BodyRules
 from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
+# An article pattern gets this long per URL (the `regex` module's timeout), and must pass
+# these long, repetitive URLs within it when the config loads.
+PATTERN_SECONDS = 0.05
+PATTERN_PROBES = [
+    f"https://x.id/{run}{end}"
+    for run in ("a" * 300, "1" * 300, "a-" * 150, "/a" * 150, "." * 300)
+    for end in ("!", "/", "")
+]
 # Web archives that hold earlier captures of outlets' pages (crawler/discover/webarchives.py):
 # the public endpoints, used unless crawl.yml's `backfill:` names others (a mirror, a test).
 PUBLIC_BACKFILL = {
@@ -92,7 +102,10 @@ class Source:
     def is_article_url(self, url: str) -> bool:
         if self.article_pattern is None:
             return looks_like_article_url(url)
-        return re.search(self.article_pattern, url) is not None
+        try:
+            return _pattern(self.article_pattern).search(url, timeout=PATTERN_SECONDS) is not None
+        except TimeoutError:
+            return False  # a pattern that backtracks this long on a URL matches nothing
 
     def body_rules(self) -> list[BodyRules]:
         """Extraction rules for the outlet's hosts and for each of its sections."""
@@ -218,10 +231,7 @@ def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[S
     for where, name, values in _named_entries(path, key, entries, Source):
         pattern = _string(path, f"{where}.article_pattern", values.get("article_pattern"))
         if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ConfigError(path, f"{where}.article_pattern", f"invalid regex: {error}")
+            _check_pattern(path, f"{where}.article_pattern", pattern)
         sources.append(
             Source(
                 name=name,
@@ -248,6 +258,27 @@ def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[S
                 path, f"{where}.hosts", "required with body rules (they apply by host)"
             )
     return sources
+
+
+@lru_cache(maxsize=256)
+def _pattern(pattern: str) -> Any:
+    return regex.compile(pattern)
+
+
+def _check_pattern(path: Path, key: str, pattern: str) -> None:
+    """A valid regex that does not backtrack without end on a long run of one character
+    (as "(a+)+$" does): it is matched against every link a crawl sees."""
+    try:
+        compiled = _pattern(pattern)
+    except regex.error as error:
+        raise ConfigError(path, key, f"invalid regex: {error}") from None
+    for probe in PATTERN_PROBES:
+        try:
+            compiled.search(probe, timeout=PATTERN_SECONDS)
+        except TimeoutError:
+            raise ConfigError(
+                path, key, "backtracks without end on a long URL (nested repetition?)"
+            ) from None
 
 
 def _checked(path: Path, key: str, value: Any) -> dict[str, str] | None:
@@ -299,6 +330,18 @@ def _selector_list(path: Path, key: str, value: Any) -> list[str]:
     return selectors
 
 
+def _check_seed(path: Path, key: str, seed: Path) -> None:
+    """A seed is the text a topic is measured against: UTF-8 words, not nothing."""
+    try:
+        text = seed.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(path, key, f"{seed} is not UTF-8 text") from None
+    except OSError as error:
+        raise ConfigError(path, key, f"cannot read {seed}: {error.strerror}") from None
+    if "\x00" in text or not text.strip():
+        raise ConfigError(path, key, f"{seed} holds no text")
+
+
 def load_topics(path: Path) -> list[Topic]:
     if not path.exists():
         return []
@@ -309,14 +352,16 @@ def load_topics(path: Path) -> list[Topic]:
         seed_path = (path.parent / seed) if seed else None
         if seed_path is not None and not seed_path.is_file():
             raise ConfigError(path, f"{where}.seed", f"seed file not found: {seed_path}")
+        if seed_path is not None:
+            _check_seed(path, f"{where}.seed", seed_path)
         info = _mapping(
             path, f"{where}.seed_info", values.get("seed_info") or {}, SeedInfo.__dataclass_fields__
         )
         min_relevance = values.get("min_relevance", 0.0)
         if isinstance(min_relevance, bool) or not isinstance(min_relevance, (int, float)):
             raise ConfigError(path, f"{where}.min_relevance", "must be a number")
-        if min_relevance < 0:
-            raise ConfigError(path, f"{where}.min_relevance", "must be 0 or more")
+        if not 0 <= min_relevance <= 1:  # NaN fails both comparisons
+            raise ConfigError(path, f"{where}.min_relevance", "must be between 0 and 1")
         since = _date(path, f"{where}.since", values.get("since"))
         until = _date(path, f"{where}.until", values.get("until"))
         if since and until and since > until:
