@@ -45,20 +45,47 @@ def start_run(db: Database) -> int:
         return int(table.last_pk or 0)
 
 
-def finish_run(db: Database, run_id: int, per_source: dict[str, dict[str, Any]]) -> str:
-    """Close a crawl_runs row with totals and per-source counts; returns the run's status."""
-    worked = [name for name, counts in per_source.items() if counts["status"] == "ok"]
-    status = "ok" if len(worked) == len(per_source) else ("partial" if worked else "failed")
+def mark_killed_runs(db: Database) -> int:
+    """Runs still "running" when no crawl is (the caller holds the archive's lock) died
+    without a word: they are "killed"."""
+    with db.atomic():
+        cursor = db.execute(
+            "update crawl_runs set status = 'killed', finished_at = ? where status = 'running'",
+            [utc_now()],
+        )
+    return cursor.rowcount
+
+
+def finish_run(
+    db: Database, run_id: int, per_source: dict[str, dict[str, Any]], failure: str | None = None
+) -> str:
+    """Close a crawl_runs row with totals and per-source counts; returns the run's status:
+    ok, partial (some sources failed), failed (all did, or the archive refused a write:
+    `failure`), interrupted (a signal stopped it)."""
+    statuses = [counts["status"] for counts in per_source.values()]
+    worked = statuses.count("ok")
+    status = "ok" if worked == len(statuses) else ("partial" if worked else "failed")
+    if "interrupted" in statuses:
+        status = "interrupted"
     totals = {
         key: sum(counts.get(key, 0) for counts in per_source.values())
         for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
     }
+    run = db.table("crawl_runs").get(run_id)
+    # Counted as stored is what the archive holds: a refused group is not in it.
+    totals["new_articles"] = db.execute(
+        "select count(*) from articles where is_seed = 0 and first_seen_at >= ?",
+        [run["started_at"]],
+    ).fetchone()[0]
+    if failure:
+        status = "failed"
     with db.atomic():
         db.table("crawl_runs").update(
             run_id,
             {
                 "finished_at": utc_now(),
                 "status": status,
+                "message": failure,
                 **totals,
                 "per_source": json.dumps(per_source, ensure_ascii=False, sort_keys=True),
             },

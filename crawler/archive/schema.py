@@ -277,3 +277,9 @@ def m009_backfill(db: Database) -> None:
     # A page read from a web archive: where the archive keeps it, and when it was captured.
     db.table("pages").add_column("capture_url", str)
     db.table("pages").add_column("captured_at", str)
+
+
+@migrations()
+def m010_run_message(db: Database) -> None:
+    # Why a run failed as a whole (the archive refused a write), beside per-source messages.
+    db.table("crawl_runs").add_column("message", str)

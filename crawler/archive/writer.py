@@ -20,13 +20,18 @@ group.
 import sqlite3
 import threading
 import time
-from typing import Any
+from typing import Any, Callable, NoReturn
 
 from sqlite_utils import Database
 
 from crawler.archive import rows as archive_db
 from crawler.archive.fts import defer_indexing, index_deferred
 from crawler.archive.stems import index_stems
+
+
+class StorageFailure(Exception):
+    """The archive refused a write; the crawl's results since the last commit are lost."""
+
 
 # Past this many frames in the WAL, the writer waits between two groups for the
 # checkpointer to copy it all, so that its next group starts the WAL again from the top
@@ -113,6 +118,9 @@ class ArchiveWriter:
         self.batch_seconds = batch_seconds
         self.pending = 0  # writes in the open group
         self.opened_at = 0.0
+        # Set when the archive refused a write; then every write raises StorageFailure.
+        self.failure: str | None = None
+        self.on_failure: Callable[[str], object] | None = None
         self.groups_since_copy = 0
         path = db.conn.execute("pragma database_list").fetchone()[2]
         self.checkpointer = Checkpointer(path) if path else None
@@ -122,28 +130,41 @@ class ArchiveWriter:
 
     def save_article(self, *args: Any, **kwargs: Any) -> str:
         """`rows.save_article` inside the open group; see there for the arguments."""
-        self._begin()
-        outcome = archive_db.save_article(self.db, *args, **kwargs)
-        self._written()
-        return outcome
+        return self._write(archive_db.save_article, *args, **kwargs)
 
     def record_url(self, *args: Any, **kwargs: Any) -> None:
         """`crawler.archive.rows.record_url` inside the open group."""
-        self._begin()
-        archive_db.record_url(self.db, *args, **kwargs)
-        self._written()
+        self._write(archive_db.record_url, *args, **kwargs)
 
     def record_walked_day(self, *args: Any, **kwargs: Any) -> None:
         """`crawler.archive.rows.record_walked_day` inside the open group."""
-        self._begin()
-        archive_db.record_walked_day(self.db, *args, **kwargs)
-        self._written()
+        self._write(archive_db.record_walked_day, *args, **kwargs)
 
     def record_backfill_query(self, *args: Any, **kwargs: Any) -> None:
         """`crawler.archive.rows.record_backfill_query` inside the open group."""
-        self._begin()
-        archive_db.record_backfill_query(self.db, *args, **kwargs)
-        self._written()
+        self._write(archive_db.record_backfill_query, *args, **kwargs)
+
+    def _write(self, action: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.failure:
+            raise StorageFailure(self.failure)
+        try:
+            self._begin()
+            result = action(self.db, *args, **kwargs)
+            self._written()
+        except sqlite3.DatabaseError as error:
+            self._fail(error)
+        return result
+
+    def _fail(self, error: sqlite3.DatabaseError) -> NoReturn:
+        """The archive refused a write (disk full, I/O error): the open group is lost, and
+        nothing more is written. The crawl is told (`on_failure`) so that it stops."""
+        self.failure = f"storage failure: {error}"
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")
+        self.pending = 0
+        if self.on_failure is not None:
+            self.on_failure(self.failure)
+        raise StorageFailure(self.failure) from None
 
     def commit_if_due(self) -> None:
         """Commit an open group that is old enough (called on a timer during a crawl)."""
@@ -152,9 +173,12 @@ class ArchiveWriter:
 
     def commit(self) -> None:
         if self.db.conn.in_transaction:
-            index_deferred(self.db)
-            index_stems(self.db)
-            self.db.conn.execute("COMMIT")
+            try:
+                index_deferred(self.db)
+                index_stems(self.db)
+                self.db.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as error:
+                self._fail(error)
             self.groups_since_copy += 1
             if self.checkpointer:
                 self.checkpointer.wake.set()
@@ -170,10 +194,16 @@ class ArchiveWriter:
             self.db.execute("pragma wal_checkpoint(passive)")
 
     def close(self) -> None:
-        self.commit()
-        if self.checkpointer:
-            self.checkpointer.stop()
-        self.db.close()  # the last connection to close checkpoints and removes the WAL
+        """Commit what is open (a refusal is recorded in `failure`) and close."""
+        try:
+            if not self.failure:
+                self.commit()
+        except StorageFailure:
+            pass
+        finally:
+            if self.checkpointer:
+                self.checkpointer.stop()
+            self.db.close()  # the last connection to close checkpoints and removes the WAL
 
     def _begin(self) -> None:
         if not self.db.conn.in_transaction:

@@ -9,6 +9,7 @@ import click
 from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
+from crawler.archive.lock import ArchiveLocked
 from crawler.archive.reextract import reextract as reextract_pages
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
@@ -29,6 +30,24 @@ def db_option(function):
         show_default=True,
         help="SQLite archive (created if missing)",
     )(function)
+
+
+# `pantau crawl`'s exit codes (2, bad config or option, is click's and BadConfig's).
+EXIT_ALL_FAILED = 1
+EXIT_STORAGE = 3
+EXIT_LOCKED = 4
+EXIT_INTERRUPTED = 5
+
+
+def check_archive_path(db_path: Path) -> None:
+    """An archive goes only where asked: in an existing directory, over an SQLite file."""
+    if not db_path.parent.is_dir():
+        raise click.BadParameter(f"directory not found: {db_path.parent}", param_hint="--db")
+    if db_path.exists():
+        with db_path.open("rb") as handle:
+            header = handle.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise click.BadParameter(f"not an SQLite archive: {db_path}", param_hint="--db")
 
 
 @click.group()
@@ -55,10 +74,13 @@ def cli():
     show_default=True,
     help="Also refetch articles first seen in the last N days, keeping earlier versions",
 )
-def crawl(config_dir, db_path, overrides, refresh_days):
+@click.option("--wait", is_flag=True, help="Queue behind a crawl already running on the archive")
+def crawl(config_dir, db_path, overrides, refresh_days, wait):
     """Crawl the configured sources into the archive.
 
-    Exits 0 when at least one source worked, 1 when all failed (for cron).
+    Exit codes, for cron: 0 ok (every source, or some: partial), 1 all sources failed,
+    2 bad config or option, 3 storage failure (the archive refused a write), 4 another
+    crawl holds the archive, 5 interrupted (SIGTERM or SIGINT).
 
     Example:
 
@@ -70,7 +92,12 @@ def crawl(config_dir, db_path, overrides, refresh_days):
     except SettingError as error:
         raise click.UsageError(str(error))
     settings.setdefault("PANTAU_REFRESH_DAYS", str(refresh_days))
-    result = run_crawl(config, db_path, settings)
+    check_archive_path(db_path)
+    try:
+        result = run_crawl(config, db_path, settings, wait=wait)
+    except ArchiveLocked as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
     for name, counts in result.per_source.items():
         line = (
             f"{name}: {counts['status']}, {counts['requests']} requests, "
@@ -84,9 +111,15 @@ def crawl(config_dir, db_path, overrides, refresh_days):
     for source in config.sources:
         if source.disabled:
             click.echo(f"{source.name}: disabled ({source.disabled})")
+    if result.failure:
+        click.echo(f"{result.failure}; articles of the last unsaved group were not stored")
     click.echo(f"crawl run {result.run_id}: {result.status}")
+    if result.failure:
+        sys.exit(EXIT_STORAGE)
+    if result.status == "interrupted":
+        sys.exit(EXIT_INTERRUPTED)
     if result.per_source and result.status == "failed":
-        sys.exit(1)
+        sys.exit(EXIT_ALL_FAILED)
 
 
 @cli.command()
@@ -110,6 +143,7 @@ def serve(config_dir, db_path, host, port, public):
         pantau serve --port 8001
     """
     config = load(config_dir)
+    check_archive_path(db_path)
     try:
         metadata = metadata_for(config_dir, db_path.stem, public)
     except ConfigError as error:
@@ -199,6 +233,8 @@ def warc(out, db_path):
 
         pantau warc pantau.warc.gz --db archive.db
     """
+    if not Path(out).parent.is_dir():
+        raise click.BadParameter(f"directory not found: {Path(out).parent}", param_hint="OUT")
     count = write_warc(_existing_archive(db_path), out)
     click.echo(f"{count} responses written to {out}")
 
@@ -206,6 +242,7 @@ def warc(out, db_path):
 def _existing_archive(db_path: Path):
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: archive not found")
+    check_archive_path(db_path)
     return open_db(db_path)
 
 

@@ -162,11 +162,17 @@ def check(config_dir, json_path):
         sys.exit(1)
 
 
+class BadConfig(click.ClickException):
+    """A config file says something invalid: one line, and its own exit code."""
+
+    exit_code = 2
+
+
 def load(config_dir: Path):
     try:
         return load_config(config_dir)
     except ConfigError as error:
-        raise click.ClickException(str(error))
+        raise BadConfig(str(error))
 
 
 def outlets_if_any(config_dir: Path) -> list[Source]:

@@ -7,9 +7,11 @@ from typing import Any
 
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 
+from crawler.archive.lock import crawl_lock
 from crawler.archive.rows import save_seed
-from crawler.archive.runs import finish_run, save_config, start_run
+from crawler.archive.runs import finish_run, mark_killed_runs, save_config, start_run
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
@@ -30,8 +32,9 @@ class SettingError(Exception):
 @dataclass
 class CrawlResult:
     run_id: int
-    status: str
+    status: str  # ok, partial, failed, interrupted
     per_source: dict[str, dict[str, Any]]
+    failure: str | None = None  # the archive refused a write
 
 
 def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -78,20 +81,35 @@ def _one_line(record: logging.LogRecord) -> bool:
     return True
 
 
-def run_crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlResult:
-    """Seed the archive, crawl every source in-process, and record the run."""
+def run_crawl(
+    config: Config, db_path: Path, overrides: dict[str, str], wait: bool = False
+) -> CrawlResult:
+    """Seed the archive, crawl every source in-process, and record the run; one crawl per
+    archive at a time (ArchiveLocked, unless `wait`)."""
+    with crawl_lock(db_path, wait):
+        return _crawl(config, db_path, overrides)
+
+
+def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlResult:
     # An unreachable host is one line in our report, not a traceback per robots.txt.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_one_line)
     seed_archive(config, db_path)
     settings = build_settings(config, db_path, overrides)
     db = open_db(db_path)
+    # Under the lock no other crawl runs: a run still "running" was killed.
+    mark_killed_runs(db)
     run_id = start_run(db)
     process = AsyncCrawlerProcess(settings)
+    writer_db = open_db(db_path)
+    if settings.getint("PANTAU_MAX_DB_PAGES"):
+        writer_db.execute(f"pragma max_page_count = {settings.getint('PANTAU_MAX_DB_PAGES')}")
     writer = ArchiveWriter(
-        open_db(db_path),
+        writer_db,
         batch_articles=settings.getint("PANTAU_COMMIT_ARTICLES"),
         batch_seconds=settings.getfloat("PANTAU_COMMIT_SECONDS"),
     )
+    # A refused write stops every crawler: nothing more could be stored.
+    writer.on_failure = lambda reason: deferred_from_coro(process.stop())
     context = CrawlContext(writer, config.sources, config.topics, config.body_rules())
     crawlers = {}
     not_started: dict[str, dict[str, Any]] = {}
@@ -120,9 +138,9 @@ def run_crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> Crawl
         writer.close()
     per_source = {name: summarize(crawler.stats.get_stats()) for name, crawler in crawlers.items()}
     per_source.update(not_started)
-    status = finish_run(db, run_id, per_source)
+    status = finish_run(db, run_id, per_source, failure=writer.failure)
     db.close()
-    return CrawlResult(run_id=run_id, status=status, per_source=per_source)
+    return CrawlResult(run_id=run_id, status=status, per_source=per_source, failure=writer.failure)
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +165,8 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     idle = counts["requests"] == 0 and done_before > 0
     worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0 or idle
     counts["status"] = "ok" if worked else "failed"
+    if stats.get("finish_reason") == "shutdown":
+        counts["status"] = "interrupted"  # a signal stopped it, whatever it had done
     counts["message"] = (
         stats.get("pantau/last_error") or stats.get("finish_reason") or "nothing answered"
         if not worked

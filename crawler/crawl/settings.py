@@ -53,6 +53,9 @@ DB_PATH = "archive.db"
 # Group commit (crawler/archive/writer.py): a commit per this many writes, or this many seconds.
 PANTAU_COMMIT_ARTICLES = 2000
 PANTAU_COMMIT_SECONDS = 2.0
+# A cap on the archive's size in pages (SQLite's max_page_count; 0: none), for a disk
+# quota: past it, writes are refused and the run ends as a storage failure.
+PANTAU_MAX_DB_PAGES = 0
 TELNETCONSOLE_ENABLED = False
 # One line per source comes from `pantau crawl` itself; -s LOG_LEVEL=INFO shows the rest.
 LOG_LEVEL = "WARNING"
