@@ -9,7 +9,9 @@ twice.
 import json
 
 import pytest
+from click.testing import CliRunner
 
+from crawler.cli.main import cli
 from crawler.urls import url_id
 from tests.conftest import per_source, rows, run_pantau, seed_topic, write_config
 from tests.mockweb import FIXTURES, MockWeb, Reply, rss
@@ -120,8 +122,20 @@ def test_a_disabled_outlet_is_listed_and_not_crawled(crawled):
     assert crawled["web"].requests_for("/mati/rss.xml") == []
 
 
-def test_a_url_two_sources_link_is_fetched_once(crawled):
-    assert len(crawled["web"].requests_for(crawled["paths"]["kim"])) == 1
+def test_a_url_two_sources_link_is_fetched_once_and_kept_for_both(crawled):
+    web, db = crawled["web"], crawled["db"]
+    assert len(web.requests_for(crawled["paths"]["kim"])) == 1
+    key = url_id(web.url(crawled["paths"]["kim"]))
+    carried = rows(db, "select source from url_sources where url_id = ? order by 1", [key])
+    assert [row["source"] for row in carried] == ["cermin", "pantaunews"]
+    # Whichever fetched it, reextract finds it for either source; an unknown one is an error.
+    for source in ("cermin", "pantaunews"):
+        result = CliRunner().invoke(cli, ["reextract", "--db", str(db), "--source", source])
+        assert result.exit_code == 0, result.output
+        counts = [int(word) for word in result.output.splitlines()[-1].split() if word.isdigit()]
+        assert sum(counts) >= 1, (source, result.output)  # updated, unchanged or kept
+    unknown = CliRunner().invoke(cli, ["reextract", "--db", str(db), "--source", "nope"])
+    assert unknown.exit_code == 2 and "no pages from a source 'nope'" in unknown.output
 
 
 def test_a_redirect_loop_fails_and_is_counted(crawled):

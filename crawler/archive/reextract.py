@@ -80,13 +80,26 @@ def _header_charset(page: dict[str, Any]) -> str | None:
     return http_content_type_encoding(headers.get("content-type"))
 
 
+# A page belongs to every source that carried its URL, not only the one that fetched it.
+SOURCE_CLAUSE = (
+    "and (pages.source = :source or exists (select 1 from url_sources "
+    "where url_sources.url_id = pages.id and url_sources.source = :source))"
+)
+
+
+def known_sources(db: Database) -> set[str]:
+    """Every source the archive has pages or URLs from."""
+    rows = db.execute("select source from url_sources union select source from pages")
+    return {row[0] for row in rows if row[0]}
+
+
 def _articles_with_pages(db: Database, source: str | None):
     """(article, first page, later pages); the article's own URL is the preferred first page."""
     rows = db.query(
         f"""
         select articles.id as article_id, pages.id as page_id
         from pages join articles on articles.id = pages.article_id
-        where pages.part = 1 {"and pages.source = :source" if source else ""}
+        where pages.part = 1 {SOURCE_CLAUSE if source else ""}
         order by articles.id, pages.url = articles.url desc, pages.fetched_at desc
         """,
         {"source": source},

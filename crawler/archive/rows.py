@@ -119,22 +119,26 @@ def save_relevance(db: Database, key: str, relevance: dict[str, float]) -> None:
 def save_page(
     db: Database, page: dict[str, Any], source: str | None, key: str, part: int = 1
 ) -> None:
-    """Keep a fetched response (status, headers, gzipped body) under its URL's id."""
-    db.table("pages").upsert(
-        {
-            "id": url_id(page["url"]),
-            "url": page["url"],
-            "article_id": key,
-            "source": source,
-            "part": part,
-            "status": page["status"],
-            "headers": json.dumps(page.get("headers") or {}, ensure_ascii=False),
-            "body": gzip.compress(page["body"], mtime=0),
-            "fetched_at": page["fetched_at"],
-            "capture_url": page.get("capture_url"),
-            "captured_at": page.get("captured_at"),
-        },
-        pk="id",
+    """Keep a fetched response (status, headers, gzipped body) under its URL's id; the
+    source that first fetched it stays."""
+    row = {
+        "id": url_id(page["url"]),
+        "url": page["url"],
+        "article_id": key,
+        "source": source,
+        "part": part,
+        "status": page["status"],
+        "headers": json.dumps(page.get("headers") or {}, ensure_ascii=False),
+        "body": gzip.compress(page["body"], mtime=0),
+        "fetched_at": page["fetched_at"],
+        "capture_url": page.get("capture_url"),
+        "captured_at": page.get("captured_at"),
+    }
+    updated = ", ".join(f"{name} = excluded.{name}" for name in row if name not in ("id", "source"))
+    db.execute(
+        f"insert into pages ({', '.join(row)}) values ({', '.join(':' + name for name in row)}) "
+        f"on conflict (id) do update set {updated}",
+        row,
     )
 
 
@@ -151,7 +155,8 @@ def record_url(
     reason: str | None = None,
     relevance: float | None = None,
 ) -> None:
-    """Remember a URL; first_seen_at is kept, last_seen_at and status move on."""
+    """Remember a URL; first_seen_at and the first source are kept, last_seen_at and status
+    move on; every source that carried it is in `url_sources`."""
     assert status in URL_STATUSES, status
     normal = normalize_url(url)
     # One statement instead of sqlite-utils' upsert: this runs for every URL of every page,
@@ -161,7 +166,8 @@ def record_url(
         insert into urls (id, url, source, status, reason, relevance, article_id, last_seen_at)
         values (:id, :url, :source, :status, :reason, :relevance, :article_id, :now)
         on conflict (id) do update set
-          url = excluded.url, source = excluded.source, status = excluded.status,
+          url = excluded.url, source = coalesce(urls.source, excluded.source),
+          status = excluded.status,
           reason = excluded.reason, relevance = excluded.relevance,
           article_id = coalesce(excluded.article_id, urls.article_id),
           last_seen_at = excluded.last_seen_at
@@ -177,6 +183,12 @@ def record_url(
             "now": utc_now(),
         },
     )
+    if source is not None:
+        record_url_source(db, url_id(normal), source)
+
+
+def record_url_source(db: Database, key: str, source: str) -> None:
+    db.execute("insert or ignore into url_sources (url_id, source) values (?, ?)", [key, source])
 
 
 def save_seed(db: Database, topic: Topic, relevance: dict[str, float]) -> str | None:

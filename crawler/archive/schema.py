@@ -283,3 +283,18 @@ def m009_backfill(db: Database) -> None:
 def m010_run_message(db: Database) -> None:
     # Why a run failed as a whole (the archive refused a write), beside per-source messages.
     db.table("crawl_runs").add_column("message", str)
+
+
+@migrations()
+def m011_url_sources(db: Database) -> None:
+    # Every source that carried a URL (urls.source keeps the first): outlets may share a host.
+    db.table("url_sources").create(
+        {"url_id": str, "source": str, "first_seen_at": str},
+        pk=("url_id", "source"),
+        not_null={"url_id", "source"},
+        defaults={"first_seen_at": NOW_SQL},
+    )
+    db.execute(
+        "insert or ignore into url_sources (url_id, source) "
+        "select id, source from urls where source is not null"
+    )

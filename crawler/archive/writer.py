@@ -136,6 +136,10 @@ class ArchiveWriter:
         """`crawler.archive.rows.record_url` inside the open group."""
         self._write(archive_db.record_url, *args, **kwargs)
 
+    def record_url_source(self, *args: Any, **kwargs: Any) -> None:
+        """`crawler.archive.rows.record_url_source` inside the open group."""
+        self._write(archive_db.record_url_source, *args, **kwargs)
+
     def record_walked_day(self, *args: Any, **kwargs: Any) -> None:
         """`crawler.archive.rows.record_walked_day` inside the open group."""
         self._write(archive_db.record_walked_day, *args, **kwargs)

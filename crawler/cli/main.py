@@ -10,6 +10,7 @@ from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
 from crawler.archive.lock import ArchiveLocked
+from crawler.archive.reextract import known_sources
 from crawler.archive.reextract import reextract as reextract_pages
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
@@ -217,7 +218,10 @@ def reextract(db_path, source, config_dir):
 
         pantau reextract --db archive.db --source detik
     """
-    report = reextract_pages(_existing_archive(db_path), source, outlets_if_any(config_dir))
+    archive = _existing_archive(db_path)
+    if source is not None and source not in known_sources(archive):
+        raise click.BadParameter(f"no pages from a source {source!r}", param_hint="--source")
+    report = reextract_pages(archive, source, outlets_if_any(config_dir))
     for article_id, url, why in report.kept:
         click.echo(f"kept {article_id} ({url}): {why}")
     click.echo(f"{report.updated} updated, {report.unchanged} unchanged, {len(report.kept)} kept")

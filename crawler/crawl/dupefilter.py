@@ -19,6 +19,9 @@ from crawler.urls import normalize_url, url_id
 ARTICLE_LINK = "pantau_article_link"  # request.meta key the spider sets on article links
 # request.meta key of a web archive's copy: the article's own URL, which the filter judges.
 ORIGINAL_URL = "pantau_original_url"
+# request.meta key of the source whose link it is: a link left out as already scheduled by
+# another source still counts as carried by this one too.
+LINK_SOURCE = "pantau_source"
 
 
 class KnownUrlFilter(RFPDupeFilter):
@@ -47,6 +50,8 @@ class KnownUrlFilter(RFPDupeFilter):
         key = url_id(url)
         if key in self.context.scheduled or known_url_ids(self.context.archive.db, [url]):
             self.stats.inc_value("pantau/links_known")
+            if request.meta.get(LINK_SOURCE) and not self.context.archive.failure:
+                self.context.archive.record_url_source(key, request.meta[LINK_SOURCE])
             return True
         self.context.scheduled.add(key)
         return False

@@ -12,7 +12,7 @@ from crawler.archive.rows import recent_article_urls, walked_days
 from crawler.archive.schema import utc_now
 from crawler.config.load import Source
 from crawler.crawl.context import CrawlContext
-from crawler.crawl.dupefilter import ARTICLE_LINK
+from crawler.crawl.dupefilter import ARTICLE_LINK, LINK_SOURCE
 from crawler.crawl.items import FailedFetch, Page, WalkedDay
 from crawler.discover import archives, pagination
 from crawler.discover import links as discovery
@@ -274,7 +274,11 @@ class NewsSpider(scrapy.Spider):
                 url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                meta={"related_depth": related_depth, ARTICLE_LINK: True},
+                meta={
+                    "related_depth": related_depth,
+                    ARTICLE_LINK: True,
+                    LINK_SOURCE: self.source.name,
+                },
             )
 
     def _allowed(self, url: str) -> bool:
