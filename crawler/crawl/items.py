@@ -14,7 +14,7 @@ class Page:
     content_type: str
     body: bytes = field(repr=False)  # megabytes; keep it out of logs
     fetched_at: str
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
     # Every URL that led here (redirects, the link as found), for the urls table.
     seen_urls: list[str] = field(default_factory=list)
     # Pages 2, 3, ... of a multi-page article: dicts of url, status, headers, body, fetched_at.
@@ -25,7 +25,8 @@ class Page:
     # Read from a web archive: where it keeps the page, and when it captured it.
     capture_url: str | None = None
     captured_at: str | None = None
-    article: dict[str, Any] | None = None
+    # Its text: never in a log line (a dropped item is logged by its repr).
+    article: dict[str, Any] | None = field(default=None, repr=False)
     relevance: dict[str, float] = field(default_factory=dict)
 
 
