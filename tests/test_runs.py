@@ -13,9 +13,11 @@ import time
 from datetime import date
 
 import pytest
+from click.testing import CliRunner
 
 from crawler.archive.lock import crawl_lock
 from crawler.archive.schema import open_db
+from crawler.cli.main import cli
 from tests.conftest import (
     LOOPBACK_SETTINGS,
     OFFLINE_ENV,
@@ -168,3 +170,29 @@ def test_a_bad_config_exits_2_in_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"Error: {config / 'topics.yml'}: topics[0] (t).min_relevance: must be between 0 and 1"
     ]
+
+
+def test_a_changed_threshold_judges_again_what_it_refused(story_web, tmp_path):
+    source = {"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [story_web.url("/kabar/rss.xml")]}
+    config, db = write_config(tmp_path / "c", [source], [seed_topic(0.99)]), tmp_path / "a.db"
+    strict = run_pantau("crawl", "--config", str(config), "--db", str(db))
+    assert strict.returncode == 0, strict.stderr[-2000:]
+    assert rows(db, "select count(*) as n from articles where is_seed = 0")[0]["n"] == 0
+    refused = rows(db, "select count(*) as n from urls where status = 'irrelevant'")[0]["n"]
+    assert refused == ARTICLES
+    write_config(tmp_path / "c", [source], [seed_topic(0.15)])
+    relaxed = run_pantau("crawl", "--config", str(config), "--db", str(db))
+    assert relaxed.returncode == 0, relaxed.stderr[-2000:]
+    assert (
+        f"topics changed (kim-jong-un-russia-2023): 0 articles rescored, {ARTICLES} irrelevant"
+        " URLs to judge again"
+    ) in relaxed.stdout
+    assert rows(db, "select count(*) as n from articles where is_seed = 0")[0]["n"] == ARTICLES
+    # On demand, from the stored text: every article gets its score again, nothing fetched.
+    before = len(story_web.log)
+    again = CliRunner().invoke(cli, ["rescore", "--config", str(config), "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    assert again.output.strip() == f"{ARTICLES} articles rescored, 0 irrelevant URLs to judge again"
+    assert len(story_web.log) == before
+    unchanged = run_pantau("crawl", "--config", str(config), "--db", str(db))
+    assert "topics changed" not in unchanged.stdout

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.archive.rescore import topic_signature
 from crawler.archive.schema import utc_now
 from crawler.config.load import Config, Source
 
@@ -27,10 +28,7 @@ def save_config(db: Database, config: Config) -> None:
                 {
                     "name": topic.name,
                     "seed": str(topic.seed.relative_to(config.directory)) if topic.seed else None,
-                    "keywords": json.dumps(topic.keywords, ensure_ascii=False),
-                    "min_relevance": topic.min_relevance,
-                    "since": topic.since.isoformat() if topic.since else None,
-                    "until": topic.until.isoformat() if topic.until else None,
+                    **topic_signature(topic),
                     "updated_at": now,
                 }
                 for topic in config.topics

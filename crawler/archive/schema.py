@@ -298,3 +298,9 @@ def m011_url_sources(db: Database) -> None:
         "insert or ignore into url_sources (url_id, source) "
         "select id, source from urls where source is not null"
     )
+
+
+@migrations()
+def m012_topic_seed_fingerprint(db: Database) -> None:
+    # What the seed said at the last run: a changed seed is a changed topic (rescore.py).
+    db.table("topics").add_column("seed_sha1", str)

@@ -12,6 +12,8 @@ from crawler import __version__
 from crawler.archive.lock import ArchiveLocked
 from crawler.archive.reextract import known_sources
 from crawler.archive.reextract import reextract as reextract_pages
+from crawler.archive.rescore import rescore as rescore_archive
+from crawler.archive.runs import save_config
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
 from crawler.cli.topics import config_option, load, outlets_if_any, sources, topic
@@ -99,6 +101,12 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait):
     except ArchiveLocked as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_LOCKED)
+    if result.rescored:
+        click.echo(
+            f"topics changed ({', '.join(result.changed_topics)}): "
+            f"{result.rescored.articles} articles rescored, "
+            f"{result.rescored.urls_freed} irrelevant URLs to judge again"
+        )
     for name, counts in result.per_source.items():
         line = (
             f"{name}: {counts['status']}, {counts['requests']} requests, "
@@ -202,6 +210,28 @@ def extract(file, url, charset, config_dir):
     except ExtractionError as error:
         raise click.ClickException(f"{file}: no article: {error}")
     click.echo(json.dumps(article, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@config_option
+@db_option
+def rescore(config_dir, db_path):
+    """Score the stored articles against the topics again, from their text.
+
+    URLs found irrelevant are forgotten, so that the next crawl judges them again; `pantau
+    crawl` does this by itself when a topic's threshold, keywords, window or seed changed.
+
+    Example:
+
+        pantau rescore --db archive.db
+    """
+    config = load(config_dir)
+    archive = _existing_archive(db_path)
+    result = rescore_archive(archive, config.topics)
+    save_config(archive, config)
+    click.echo(
+        f"{result.articles} articles rescored, {result.urls_freed} irrelevant URLs to judge again"
+    )
 
 
 @cli.command()

@@ -1,7 +1,7 @@
 """Run one `pantau crawl`: settings, one NewsSpider per source, and the crawl_runs record."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.archive.lock import crawl_lock
+from crawler.archive.rescore import Rescored, changed_topics, rescore
 from crawler.archive.rows import save_seed
 from crawler.archive.runs import finish_run, mark_killed_runs, save_config, start_run
 from crawler.archive.schema import open_db
@@ -35,6 +36,8 @@ class CrawlResult:
     status: str  # ok, partial, failed, interrupted
     per_source: dict[str, dict[str, Any]]
     failure: str | None = None  # the archive refused a write
+    changed_topics: list[str] = field(default_factory=list)
+    rescored: Rescored | None = None
 
 
 def parse_setting_overrides(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -93,9 +96,12 @@ def run_crawl(
 def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlResult:
     # An unreachable host is one line in our report, not a traceback per robots.txt.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_one_line)
-    seed_archive(config, db_path)
-    settings = build_settings(config, db_path, overrides)
     db = open_db(db_path)
+    changed = changed_topics(db, config.topics)
+    seed_archive(config, db_path)
+    # Judgements made under a topic's old settings are made again (archive/rescore.py).
+    rescored = rescore(db, config.topics) if changed else None
+    settings = build_settings(config, db_path, overrides)
     # Under the lock no other crawl runs: a run still "running" was killed.
     mark_killed_runs(db)
     run_id = start_run(db)
@@ -140,7 +146,14 @@ def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlRes
     per_source.update(not_started)
     status = finish_run(db, run_id, per_source, failure=writer.failure)
     db.close()
-    return CrawlResult(run_id=run_id, status=status, per_source=per_source, failure=writer.failure)
+    return CrawlResult(
+        run_id=run_id,
+        status=status,
+        per_source=per_source,
+        failure=writer.failure,
+        changed_topics=changed,
+        rescored=rescored,
+    )
 
 
 def summarize(stats: dict[str, Any]) -> dict[str, Any]:
