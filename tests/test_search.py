@@ -199,3 +199,22 @@ def test_common_words_are_bounded_and_say_so(archive, monkeypatch):
     assert result["more"] and result["total"] == 2  # one exact, one by its root
     monkeypatch.setattr("crawler.archive.search.MAX_HITS", 1000)
     assert not search(archive, Query("pemerintah"))["more"]
+
+
+def test_the_writer_indexes_roots_in_batches_and_all_at_close(tmp_path, monkeypatch):
+    from crawler.archive.writer import ArchiveWriter
+
+    monkeypatch.setattr("crawler.archive.writer.STEM_BATCH", 3)
+    writer = ArchiveWriter(open_db(tmp_path / "archive.db"), batch_articles=1, batch_seconds=60)
+    keys = list(ARTICLES)
+    for key in keys[:2]:
+        writer.save_article(_page(key), ARTICLES[key][3], [], {})
+    queued = writer.db.execute("select count(*) from stem_queue").fetchone()[0]
+    assert queued == 2  # committed with the articles, not yet indexed
+    writer.save_article(_page(keys[2]), ARTICLES[keys[2]][3], [], {})
+    assert writer.db.execute("select count(*) from stem_queue").fetchone()[0] == 0
+    writer.save_article(_page(keys[3]), ARTICLES[keys[3]][3], [], {})
+    writer.close()
+    db = Database(tmp_path / "archive.db")
+    assert db.execute("select count(*) from stem_queue").fetchone()[0] == 0
+    assert _keys(db, search(db, Query("berita"))) == ["diberitakan"]

@@ -9,8 +9,8 @@ The stems are indexed in a contentless FTS5 table (no second copy of every text)
 current from a queue: triggers on `articles` (plain SQL, so any writer fires them, Datasette
 or sqlite-utils included) note each insert, edit and deletion, with the words an edited or
 deleted row had; `index_stems` stems the queued rows in Python and updates the index. The
-archive writer runs it inside each group, before the commit; `open_db` runs it for what
-other writers left.
+archive writer runs it inside the group that brings the queue to STEM_BATCH articles, and
+when it closes; `open_db` runs it for what other writers left.
 """
 
 import re
@@ -122,6 +122,10 @@ def ensure_stems(db: Database) -> None:
     for name, body in TRIGGERS.items():
         if name not in existing:
             db.execute(f"create trigger [{name}] {body}")
+
+
+def queued_stems(db: Database) -> int:
+    return db.execute(f"select count(*) from {QUEUE}").fetchone()[0]
 
 
 def index_stems(db: Database) -> int:

@@ -26,13 +26,16 @@ from sqlite_utils import Database
 
 from crawler.archive import rows as archive_db
 from crawler.archive.fts import defer_indexing, index_deferred
-from crawler.archive.stems import index_stems
+from crawler.archive.stems import index_stems, queued_stems
 
 
 class StorageFailure(Exception):
     """The archive refused a write; the crawl's results since the last commit are lost."""
 
 
+# Roots of this many queued articles are indexed in one go (a crash loses none: the queue
+# is committed with the articles, and the next open indexes it).
+STEM_BATCH = 10_000
 # Past this many frames in the WAL, the writer waits between two groups for the
 # checkpointer to copy it all, so that its next group starts the WAL again from the top
 # (SQLite restarts it only when a writer begins after a complete copy; a writer that never
@@ -175,11 +178,14 @@ class ArchiveWriter:
         if self.pending and time.monotonic() - self.opened_at >= self.batch_seconds:
             self.commit()
 
-    def commit(self) -> None:
+    def commit(self, all_stems: bool = False) -> None:
+        """Commit the open group; its roots go into the stemmed index with the group that
+        fills STEM_BATCH (fewer, larger index segments), or now with `all_stems`."""
         if self.db.conn.in_transaction:
             try:
                 index_deferred(self.db)
-                index_stems(self.db)
+                if all_stems or queued_stems(self.db) >= STEM_BATCH:
+                    index_stems(self.db)
                 self.db.conn.execute("COMMIT")
             except sqlite3.DatabaseError as error:
                 self._fail(error)
@@ -201,7 +207,8 @@ class ArchiveWriter:
         """Commit what is open (a refusal is recorded in `failure`) and close."""
         try:
             if not self.failure:
-                self.commit()
+                self._begin()
+                self.commit(all_stems=True)
         except StorageFailure:
             pass
         finally:
