@@ -21,9 +21,9 @@ from crawler.text import STOPWORDS, fold
 
 EXACT = "articles_fts"
 PAGE_SIZE = 20
-# Matches read from each index, best first: enough for every page a person reads and for
+# Matches read from each index (the newest): enough for every page a person reads and for
 # facets that say where the matches are, bounded however common the words.
-MAX_HITS = 1000
+MAX_HITS = 2000
 # Facet values shown per facet.
 FACET_LIMIT = 15
 # Markers FTS5 puts around matches in snippets: control characters, which no article text
@@ -32,6 +32,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r'"([^"]*)"')
 OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+PREFIX_MIN = 5
 
 
 @dataclass
@@ -66,8 +67,14 @@ def fts_query(text: str, prefix_last: bool = True) -> str | None:
         return None
     parts = [f'"{" ".join(words)}"' for words in phrases]
     last = phrases[-1]
-    # A single last word still being typed also matches as a prefix ("Vladiv").
-    if prefix_last and len(last) == 1 and len(last[0]) >= 3 and not text.rstrip().endswith('"'):
+    # A single last word still being typed also matches as a prefix ("Vladiv"); a shorter
+    # one than PREFIX_MIN letters would match thousands of words.
+    if (
+        prefix_last
+        and len(last) == 1
+        and len(last[0]) >= PREFIX_MIN
+        and not text.rstrip().endswith('"')
+    ):
         parts[-1] += "*"
     return " ".join(parts)
 
@@ -83,27 +90,35 @@ def stem_query(text: str) -> str | None:
 def search(db: Database, query: Query) -> dict[str, Any]:
     """One page of results (with highlighted snippets), their total and the facets.
 
-    Each index is asked once for its best MAX_HITS matches within the filters; the page,
-    the total and the facets are made of those (a total of MAX_HITS or more is "more").
+    Each index is asked once for its newest MAX_HITS matches within the filters, ranked
+    among themselves; the page, the total and the facets are made of those (a total of
+    MAX_HITS or more is "more"). However common the words, a search reads a bounded part
+    of the index.
     """
     exact, stemmed = fts_query(query.text), stem_query(query.text)
     if exact is None:
         return {"rows": [], "total": 0, "more": False, "facets": {}, "query": exact}
     where, params = _filters(query)
-    within = f"and rowid in (select a.rowid from articles a where {where})" if where else ""
     params.update(exact=exact, stemmed=stemmed, cap=MAX_HITS)
+
+    def candidates(table: str, parameter: str) -> str:
+        # Newest matches first, as the index keeps them: FTS5 stops after `cap` rows and
+        # ranks only those. The filters are checked on each match (a CROSS JOIN keeps the
+        # index outermost; a rowid IN list would make FTS5 run the query once per row).
+        joined = (
+            f"cross join articles a on a.rowid = f.rowid where {where} and" if where else "where"
+        )
+        return (
+            f"select f.rowid, f.rank as score from {table} f {joined} {table} match :{parameter} "
+            "order by f.rowid desc limit :cap"
+        )
+
     stemmed_hits = (
-        f"select rowid, rank as score from {STEMS} where {STEMS} match :stemmed {within} "
-        "order by rank limit :cap"
-        if stemmed
-        else "select null as rowid, null as score where 0"
+        candidates(STEMS, "stemmed") if stemmed else "select null as rowid, null as score where 0"
     )
     found = db.execute(
         f"""
-        with exact as (
-            select rowid, rank as score from {EXACT} where {EXACT} match :exact {within}
-            order by rank limit :cap
-        ), stemmed as ({stemmed_hits}), hits as (
+        with exact as ({candidates(EXACT, "exact")}), stemmed as ({stemmed_hits}), hits as (
             select rowid, 0 as stem_only, score from exact
             union all
             select rowid, 1, score from stemmed where rowid not in (select rowid from exact)
