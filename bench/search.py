@@ -61,7 +61,9 @@ def queries(db_path: str, count: int = 24) -> dict[str, list[str]]:
     return {
         "name": [f"q={quote(w)}" for w in pick],
         "two words": [f"q={quote(p)}" for p in pairs],
-        "prefix": [f"q={quote(w[:4])}" for w in pick],
+        # The first five letters (Pantau completes a last word from five letters on).
+        "prefix": [f"q={quote(w[:5])}" for w in pick if len(w) >= 7]
+        or [f"q={quote(w)}" for w in pick],
         "facet": [f"q={quote(w)}&source={quote(rng.choice(outlets))}" for w in pick],
         "date range": [f"q={quote(w)}&since={day}&until={day}" for w in pick],
     }
