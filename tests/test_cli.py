@@ -49,7 +49,7 @@ def test_bad_config_is_one_line_without_traceback(tmp_path):
     config = write_config(tmp_path / "config", [{"name": "a"}], [])
     (config / "sources.yml").write_text("sources: [{name: a, feeds: nope}]")
     result = run_pantau("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
-    assert result.returncode == 1
+    assert result.returncode == 2  # bad config (README: exit codes)
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         f"Error: {config / 'sources.yml'}: sources[0] (a).feeds[0]: not an http(s) URL: 'nope'"
@@ -59,7 +59,7 @@ def test_bad_config_is_one_line_without_traceback(tmp_path):
 
 def test_missing_config_dir(tmp_path):
     result = CliRunner().invoke(cli, ["serve", "--config", str(tmp_path / "nope")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "config directory not found" in result.output
 
 
