@@ -10,6 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from crawler.crawl.render import CHROMIUM_ARGS
 from tests.conftest import ROOT, pantau_server
 from tests.test_datasette import TOPIC, build_archive
 
@@ -17,14 +18,6 @@ CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)"
 )
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SHOTS = ROOT / "test-artifacts" / "ui"
 # Generous: a loaded CI machine may take seconds to render; nothing here waits on purpose.
 TIMEOUT_MS = 60_000
@@ -35,7 +28,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
