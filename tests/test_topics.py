@@ -223,3 +223,23 @@ def test_sources_check_on_loopback(tmp_path):
     assert any("FAILED (not a feed)" in line for line in lines)
     assert any("tag      ok, 1 article links [relevant yes, nonsense yes" in line for line in lines)
     assert any("search   FAILED (HTTP 404)" in line for line in lines)
+
+
+def test_topic_add_gives_up_on_a_dripping_seed_url(tmp_path, monkeypatch):
+    monkeypatch.setattr("crawler.discover.check.TOTAL_SECONDS", 1.0)
+    web = MockWeb()
+    # 40 chunks a quarter of a second apart: 10 s to send, cut after about 1 s.
+    web.routes["/berita/2/lambat"] = Reply(body=KIM_HTML.read_bytes()[: 40 * 64], drip=0.25)
+    web.start()
+    try:
+        config = write_config(tmp_path / "c", [{"name": "a", "hosts": ["127.0.0.1"]}], [])
+        result = CliRunner().invoke(
+            cli,
+            ["topic", "add", "lambat", "--seed-url", web.url("/berita/2/lambat")]
+            + ["--config", str(config)],
+        )
+    finally:
+        web.stop()
+    assert result.exit_code == 1
+    assert "slower than 1 s" in result.output and "Traceback" not in result.output
+    assert "lambat" not in (config / "topics.yml").read_text()

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from crawler.config.load import ConfigError, Source, load_topics
+from crawler.discover.check import TooMuch, read_bounded
 from crawler.extract.article import ExtractionError, extract_article
 from crawler.text import detect_language
 from crawler.urls import host_matches
@@ -80,10 +81,13 @@ def _seed_from_html(
 
 
 def _fetch(url: str, user_agent: str) -> bytes:
+    """The seed page, within the bounds of `pantau sources check` (time and size)."""
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-            return response.read()
+            return read_bounded(response)
+    except TooMuch as error:
+        raise TopicError(f"cannot fetch {url}: {error}") from None
     except (OSError, ValueError) as error:
         raise TopicError(f"cannot fetch {url}: {getattr(error, 'reason', error)}") from None
 

@@ -201,7 +201,7 @@ def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status, body = response.status, _read_bounded(response)
+            status, body = response.status, read_bounded(response)
         links = _parse(kind, url, body)
     except urllib.error.HTTPError as error:
         return Fetched(Check(source.name, kind, url, error.code, None, f"HTTP {error.code}"))
@@ -220,7 +220,7 @@ class TooMuch(Exception):
     """A response over the time or size bound of a check."""
 
 
-def _read_bounded(response: Any) -> bytes:
+def read_bounded(response: Any) -> bytes:
     """The body, read in chunks; a server that drips it past the deadline or sends more
     than MAX_BYTES is cut off."""
     deadline = time.monotonic() + TOTAL_SECONDS
