@@ -20,7 +20,7 @@ def config_option(function):
         type=click.Path(file_okay=False, path_type=Path),
         default="config",
         show_default=True,
-        help="Directory holding outlets/ (or sources.yml), topics.yml, crawl.yml and metadata.yml",
+        help="Directory with outlets/ (or sources.yml), topics.yml, crawl.yml, metadata.yml",
     )(function)
 
 
