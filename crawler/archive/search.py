@@ -159,7 +159,9 @@ def _page_rows(db: Database, page: list) -> list[dict[str, Any]]:
     details = {
         row["rowid"]: row
         for row in db.query(
-            "select rowid, id, title, source, published_at, url, is_seed, language "
+            "select rowid, id, title, source, published_at, url, is_seed, language, "
+            # A seed often has no headline: its opening words stand in.
+            "coalesce(title, substr(text, 1, 90) || '…') as heading "
             f"from articles where rowid in ({marks})",
             [hit[0] for hit in page],
         )
