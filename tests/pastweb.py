@@ -89,6 +89,11 @@ def index_page(links: list[tuple[str, str]], scripted: bool = False) -> Reply:
     )
 
 
+def query_of(path: str) -> dict[str, str]:
+    """A request path's query parameters (the last value of each)."""
+    return {key: values[-1] for key, values in parse_qs(urlsplit(path).query).items()}
+
+
 def timestamp(day: date, hour: int = 12) -> str:
     return f"{day:%Y%m%d}{hour:02d}0000"
 
@@ -114,7 +119,7 @@ class FakeWayback:
         self.web.routes[f"{self.prefix}/web/{when}id_/{original}"] = Reply(body=body)
 
     def answer(self, path: str, headers: dict[str, str]) -> Reply:
-        query = {key: values[-1] for key, values in parse_qs(urlsplit(path).query).items()}
+        query = query_of(path)
         host, first, last = query["url"], query["from"], query["to"] + "235959"
         rows = [
             [when, original]
@@ -190,7 +195,7 @@ class FakeCommonCrawl:
 
     def answer_index(self, path: str, headers: dict[str, str]) -> Reply:
         """pywb's answers: a page count (showNumPages), or one page of lines."""
-        query = {key: values[-1] for key, values in parse_qs(urlsplit(path).query).items()}
+        query = query_of(path)
         lines = [line for line in self.lines if urlsplit(line["url"]).hostname == query["url"]]
         if not lines:
             return Reply(404, b'{"message": "No Captures found"}', "application/json")

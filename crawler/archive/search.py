@@ -137,7 +137,7 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     offset = (max(query.page, 1) - 1) * PAGE_SIZE
     page = found[offset : offset + PAGE_SIZE]
     rows = _page_rows(db, page)
-    _add_snippets(db, rows, exact, query.text)
+    _add_snippets(db, rows, exact, stemmed)
     facets = {
         "source": _top(hit[4] for hit in found),
         "day": _top(hit[5][:10] for hit in found if hit[5]),
@@ -161,7 +161,7 @@ def _page_rows(db: Database, page: list) -> list[dict[str, Any]]:
         for row in db.query(
             "select rowid, id, title, source, published_at, url, is_seed, language, "
             # A seed often has no headline: its opening words stand in.
-            "coalesce(title, substr(text, 1, 90) || '…') as heading "
+            "coalesce(title, substr(text, 1, 90) || '…') as heading, text "
             f"from articles where rowid in ({marks})",
             [hit[0] for hit in page],
         )
@@ -213,9 +213,10 @@ def _filters(query: Query) -> tuple[str, dict[str, Any]]:
     return " and ".join(clauses), params
 
 
-def _add_snippets(db: Database, rows: list[dict], exact: str, text: str) -> None:
-    """A snippet per row with its matches between MARK_START and MARK_END: FTS5's own for
-    exact matches, the first sentence holding a word of the same root otherwise."""
+def _add_snippets(db: Database, rows: list[dict], exact: str, stemmed: str | None) -> None:
+    """A snippet per row (in place of its text) with its matches between MARK_START and
+    MARK_END: FTS5's own for exact matches, the first words around a word of the same root
+    otherwise."""
     exact_rows = [row["rowid"] for row in rows if not row["stem_only"]]
     snippets = {}
     if exact_rows:
@@ -226,13 +227,10 @@ def _add_snippets(db: Database, rows: list[dict], exact: str, text: str) -> None
             [MARK_START, MARK_END, exact, *exact_rows],
         )
         snippets = dict(found.fetchall())
-    stems = set((stem_query(text) or "").replace('"', "").split())
+    stems = set((stemmed or "").replace('"', "").split())
     for row in rows:
-        snippet = snippets.get(row["rowid"])
-        if not snippet:
-            body = db.execute("select text from articles where rowid = ?", [row["rowid"]])
-            snippet = root_snippet(body.fetchone()[0] or "", stems)
-        row["snippet"] = snippet
+        text = row.pop("text") or ""
+        row["snippet"] = snippets.get(row["rowid"]) or root_snippet(text, stems)
 
 
 def root_snippet(text: str, stems: set[str], words: int = 30) -> str:

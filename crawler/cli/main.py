@@ -157,9 +157,10 @@ def serve(config_dir, db_path, host, port, public):
         metadata = metadata_for(config_dir, db_path.stem, public)
     except ConfigError as error:
         raise click.ClickException(str(error))
-    if public and other_plugins():
+    installed = other_plugins() if public else []
+    if installed:
         raise click.ClickException(
-            f"--public serves with Pantau's plugin only; installed: {', '.join(other_plugins())}"
+            f"--public serves with Pantau's plugin only; installed: {', '.join(installed)}"
         )
     if not db_path.exists():
         seed_archive(config, db_path)

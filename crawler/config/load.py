@@ -413,10 +413,7 @@ def _backfill(path: Path, value: Any) -> dict[str, dict[str, str]]:
         given = _mapping(path, f"backfill.{route}", endpoints, allowed=PUBLIC_BACKFILL[route])
         urls = {**PUBLIC_BACKFILL[route]}
         for name, url in given.items():
-            key = f"backfill.{route}.{name}"
-            urls[name] = _required_string(path, key, url)
-            if not re.match(r"https?://[^/\s]+", urls[name]):
-                raise ConfigError(path, key, f"not an http(s) URL: {urls[name]!r}")
+            urls[name] = _url(path, f"backfill.{route}.{name}", url)
         backfill[route] = urls
     return backfill
 
@@ -555,6 +552,15 @@ def _date(path: Path, key: str, value: Any) -> date | None:
 def _url_list(path: Path, key: str, value: Any) -> list[str]:
     urls = _string_list(path, key, value)
     for index, url in enumerate(urls):
-        if not re.match(r"https?://[^/\s]+", url):
-            raise ConfigError(path, f"{key}[{index}]", f"not an http(s) URL: {url!r}")
+        _check_url(path, f"{key}[{index}]", url)
     return urls
+
+
+def _url(path: Path, key: str, value: Any) -> str:
+    return _check_url(path, key, _required_string(path, key, value))
+
+
+def _check_url(path: Path, key: str, url: str) -> str:
+    if not re.match(r"https?://[^/\s]+", url):
+        raise ConfigError(path, key, f"not an http(s) URL: {url!r}")
+    return url

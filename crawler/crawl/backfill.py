@@ -18,6 +18,7 @@ from crawler.config.load import Source
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.dupefilter import ARTICLE_LINK, ORIGINAL_URL
 from crawler.crawl.items import BackfillQueried, FailedFetch, Page
+from crawler.crawl.spider import count_failure, response_headers
 from crawler.discover import webarchives
 from crawler.discover.archives import RECENT_DAYS
 from crawler.discover.targets import targets_for
@@ -206,11 +207,7 @@ class BackfillSpider(scrapy.Spider):
         """The captured page, as a Page of its outlet under the article's own URL."""
         capture: webarchives.Capture = response.meta["capture"]
         source: Source = response.meta["source"]
-        status, body = response.status, response.body
-        headers = {
-            key.decode("latin-1"): b", ".join(values).decode("latin-1")
-            for key, values in response.headers.items()
-        }
+        status, body, headers = response.status, response.body, response_headers(response)
         if capture.route == "commoncrawl":
             try:
                 status, headers, body = webarchives.warc_response(body)
@@ -239,16 +236,7 @@ class BackfillSpider(scrapy.Spider):
         where its outlet's own spider finds the story; nothing to follow here."""
 
     def on_error(self, failure: Failure):
-        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
-        response = getattr(failure.value, "response", None)
-        reason = (
-            f"HTTP {response.status}"
-            if response is not None
-            else (failure.getErrorMessage() or repr(failure.value))
-        )
-        self.crawler.stats.inc_value("pantau/errors")
-        self.crawler.stats.set_value("pantau/last_error", f"{request.url}: {reason}")
-        self.logger.warning("Failed %s: %s", request.url, reason)
+        request, reason = count_failure(self, failure)
         capture = request.meta.get("capture")
         if capture is not None:
             # Remembered under the article's URL, so that the next crawl tries it again.

@@ -20,20 +20,39 @@ from crawler.discover.targets import FilledTemplate, targets_for
 from crawler.urls import host_matches, host_of, normalize_url, url_id
 
 
+def response_headers(response: Response) -> dict[str, str]:
+    return {
+        key.decode("latin-1"): b", ".join(values).decode("latin-1")
+        for key, values in response.headers.items()
+    }
+
+
 def _fetched(response: Response) -> dict:
     """What we keep of a response: enough to extract it again and to write it to a WARC."""
     return {
         "url": response.url,
         "status": response.status,
         "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
-        "headers": {
-            key.decode("latin-1"): b", ".join(values).decode("latin-1")
-            for key, values in response.headers.items()
-        },
+        "headers": response_headers(response),
         "body": response.body,
         "fetched_at": utc_now(),
         "seen_urls": [*response.meta.get("redirect_urls", []), response.url],
     }
+
+
+def count_failure(spider: scrapy.Spider, failure: Failure) -> tuple[scrapy.Request, str]:
+    """A request that failed for good (after retries): counted, logged; with its reason."""
+    request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
+    response = getattr(failure.value, "response", None)
+    reason = (
+        f"HTTP {response.status}"
+        if response is not None
+        else (failure.getErrorMessage() or repr(failure.value))
+    )
+    spider.crawler.stats.inc_value("pantau/errors")
+    spider.crawler.stats.set_value("pantau/last_error", f"{request.url}: {reason}")
+    spider.logger.warning("Failed %s: %s", request.url, reason)
+    return request, reason
 
 
 # A search's results are followed this many pages deep while they add article links.
@@ -214,14 +233,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure):
         """A request failed for good (after retries): count it, and remember article URLs."""
-        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
-        reason = failure.getErrorMessage() or repr(failure.value)
-        response = getattr(failure.value, "response", None)
-        if response is not None:
-            reason = f"HTTP {response.status}"
-        self.crawler.stats.inc_value("pantau/errors")
-        self.crawler.stats.set_value("pantau/last_error", f"{request.url}: {reason}")
-        self.logger.warning("Failed %s: %s", request.url, reason)
+        request, reason = count_failure(self, failure)
         if request.callback == self.parse_article:
             # After redirects, request.url is the last hop: remember the URL we were given too.
             urls = list(dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]))

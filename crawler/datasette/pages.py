@@ -15,6 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
+from sqlite_utils import Database
 
 from crawler.archive.search import MARK_END, MARK_START
 
@@ -29,9 +30,7 @@ FEED_ENTRIES = 50
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-    cursor = conn.execute(sql, params)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return list(Database(conn).query(sql, params))
 
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
