@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from crawler.archive.rows import save_article
 from crawler.archive.schema import open_db
 from crawler.archive.search import EXACT, MARK_END, MARK_START, Query, fts_query, search
-from crawler.archive.stems import STEMS, index_stems
+from crawler.archive.stems import STEMS, completions, index_stems
 
 ARTICLES = {
     "kim": (
@@ -109,6 +109,44 @@ def _keys(db: Database, result: dict) -> list[str]:
 )
 def test_any_text_becomes_a_safe_query(typed, expected):
     assert fts_query(typed) == expected
+
+
+def test_a_word_being_typed_stands_for_its_completions():
+    def complete(prefix):
+        return {"vladi": ["vladimir", "vladivostok"]}.get(prefix, [])
+
+    assert fts_query("Kim Vladi", complete=complete) == (
+        '"kim" AND ("vladi" OR "vladimir" OR "vladivostok")'
+    )
+    # Nothing known begins so: FTS5's own prefix match.
+    assert fts_query("Kim Pyong", complete=complete) == '"kim" "pyong"*'
+
+
+def test_the_word_list_counts_articles_and_completes_the_most_common(archive):
+    counts = dict(archive.execute("select word, articles from search_words").fetchall())
+    assert counts["pemerintah"] == 1 and counts["pemerintahan"] == 1
+    assert counts["di"] == 5 and counts["vladivostok"] == 1
+    assert completions(archive, "pemer", 1) == ["pemerintah"]  # a tie: alphabetical
+    archive["articles"].delete_where("url like '%/pemerintah'")
+    with archive.atomic():
+        index_stems(archive)  # an article deleted: its words counted out
+    assert completions(archive, "pemer", 5) == ["pemerintahan"]
+    # Typed as a prefix, the completions find the articles (Vladivostok, Vladimir).
+    assert set(_keys(archive, search(archive, Query("Vladi")))) == {"kim", "kunjungan"}
+    assert _keys(archive, search(archive, Query("dilantik Pemerint"))) == ["pemerintahan"]
+
+
+def test_an_archive_from_before_the_word_list_gets_one(tmp_path):
+    path = tmp_path / "archive.db"
+    db = open_db(path)
+    save_article(db, _page("kim"), "voi", [], {})
+    db.execute("drop table search_words")
+    db.conn.commit()
+    db.close()
+    db = open_db(path)
+    assert completions(db, "vladi", 5) == ["vladivostok"]
+    assert _keys(db, search(db, Query("Kim"))) == ["kim"]
+    db.execute(f"insert into {STEMS} ({STEMS}) values ('integrity-check')")
 
 
 def test_queries_that_broke_fts_syntax_answer(archive):

@@ -4,19 +4,23 @@ A query is never handed to FTS5 as syntax (where "Kim Jong-un" means the column 
 its words are quoted, each written-together chunk ("Jong-un", "U.S.") as a phrase, a
 quoted part as one phrase, the last word also as a prefix (a word still being typed).
 Brackets and stray quotes are plain text; AND, OR, NOT and NEAR typed in capitals are
-dropped (habits from other search boxes). The stemmed index
+dropped (habits from other search boxes). A word being typed is completed from the
+archive's word list, to its most common completions: FTS5's own prefix query would
+read every posting of every word that begins so. The stemmed index
 (crawler/archive/stems.py) answers the same words as roots; an article matching the
 exact words ranks above one that matches only their roots.
 """
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.archive.stems import STEMS, stem_text
+from crawler.archive.stems import STEMS, completions, stem_text
 from crawler.text import STOPWORDS, fold
 
 EXACT = "articles_fts"
@@ -33,6 +37,8 @@ _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(r'"([^"]*)"')
 OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 PREFIX_MIN = 5
+# Words a word being typed stands for: enough for the word meant, however many begin so.
+PREFIX_WORDS = 20
 
 
 @dataclass
@@ -47,9 +53,12 @@ class Query:
     page: int = 1
 
 
-def fts_query(text: str, prefix_last: bool = True) -> str | None:
+def fts_query(
+    text: str, prefix_last: bool = True, complete: Callable[[str], list[str]] | None = None
+) -> str | None:
     """An FTS5 query for what a person typed: every chunk must match, as a phrase of its
-    words; None when the text has no word at all."""
+    words; None when the text has no word at all. `complete` gives the words a last word
+    stands for; without it (or when it knows none) FTS5 matches it as a prefix."""
     phrases = []
     rest = text
     for quoted in _QUOTED.findall(text):
@@ -75,6 +84,12 @@ def fts_query(text: str, prefix_last: bool = True) -> str | None:
         and len(last[0]) >= PREFIX_MIN
         and not text.rstrip().endswith('"')
     ):
+        words = complete(last[0]) if complete else []
+        if words:
+            alternatives = dict.fromkeys([last[0], *words])
+            parts[-1] = "(" + " OR ".join(f'"{word}"' for word in alternatives) + ")"
+            # FTS5 reads a bracketed group only after an explicit AND.
+            return " AND ".join(parts)
         parts[-1] += "*"
     return " ".join(parts)
 
@@ -95,7 +110,8 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     MAX_HITS or more is "more"). However common the words, a search reads a bounded part
     of the index.
     """
-    exact, stemmed = fts_query(query.text), stem_query(query.text)
+    complete = partial(completions, db, limit=PREFIX_WORDS)
+    exact, stemmed = fts_query(query.text, complete=complete), stem_query(query.text)
     if exact is None:
         return {"rows": [], "total": 0, "more": False, "facets": {}, "query": exact}
     where, params = _filters(query)
@@ -221,10 +237,12 @@ def _add_snippets(db: Database, rows: list[dict], exact: str, stemmed: str | Non
     snippets = {}
     if exact_rows:
         marks = ",".join("?" * len(exact_rows))
+        # The match runs once over the page's range of rows (FTS5 would run it again for
+        # each row of a `rowid in` list); `+rowid` keeps the list out of the index's hands.
         found = db.execute(
             f"select rowid, snippet({EXACT}, 1, ?, ?, '…', 24) from {EXACT} "
-            f"where {EXACT} match ? and rowid in ({marks})",
-            [MARK_START, MARK_END, exact, *exact_rows],
+            f"where {EXACT} match ? and rowid between ? and ? and +rowid in ({marks})",
+            [MARK_START, MARK_END, exact, min(exact_rows), max(exact_rows), *exact_rows],
         )
         snippets = dict(found.fetchall())
     stems = set((stemmed or "").replace('"', "").split())

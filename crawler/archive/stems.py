@@ -11,10 +11,16 @@ or sqlite-utils included) note each insert, edit and deletion, with the words an
 deleted row had; `index_stems` stems the queued rows in Python and updates the index. The
 archive writer runs it inside the group that brings the queue to STEM_BATCH articles, and
 when it closes; `open_db` runs it for what other writers left.
+
+The same pass keeps `search_words`: every word of the archive with its root and the number
+of articles that hold it. Search completes a word being typed from it (the most common
+words that begin so, crawler/archive/search.py), and a new process reads the roots from it
+instead of asking Sastrawi again.
 """
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +31,7 @@ from crawler.text import STOPWORDS
 
 STEMS = "articles_stems"
 QUEUE = "stem_queue"
+WORDS = "search_words"
 TRIGGERS = {
     "articles_stems_ai": "after insert on articles begin "
     f"insert into {QUEUE} (article_rowid, was_indexed) values (new.rowid, 0); end",
@@ -62,16 +69,17 @@ def stem_text(text: str | None) -> str | None:
     return " ".join(roots)  # type: ignore[arg-type]  # no None is left
 
 
-def distinct_roots(title: str | None, text: str | None) -> str:
-    """The roots of an article's headline and text, each once, without stop words and
-    numbers: what the stemmed index holds of it (those only make long, useless lists)."""
+def words_and_roots(title: str | None, text: str | None) -> tuple[list[str], str]:
+    """An article's distinct words (for the word list), and the roots of its headline and
+    text, each once, without stop words and numbers: what the stemmed index holds of it
+    (those only make long, useless lists)."""
     words = list(dict.fromkeys(_words(f"{title or ''}\n{text or ''}")))
     roots = list(map(_INDEXED.get, words))
     if None in roots:
         roots = [_indexed(word) for word in words]
     unique = dict.fromkeys(roots)
     unique.pop("", None)
-    return " ".join(unique)  # type: ignore[arg-type]  # no None is left
+    return words, " ".join(unique)  # type: ignore[arg-type]  # no None is left
 
 
 def _words(text: str) -> list[str]:
@@ -99,22 +107,33 @@ def _indexed(word: str) -> str:
 
 
 def ensure_stems(db: Database) -> None:
-    """Create the index, its queue and triggers; queue every article when the index is new."""
+    """Create the index, its queue, triggers and word list; (re)index every article when
+    the index or the word list is new."""
     if not db[QUEUE].exists():
         db.execute(
             f"create table {QUEUE} (seq integer primary key, article_rowid integer not null, "
             "old_title text, old_text text, was_indexed integer not null)"
         )
-    if not db[STEMS].exists():
+    if not (db[STEMS].exists() and db[WORDS].exists()):
         with db.atomic():
-            # Each article's distinct roots, without positions: stem-only matches rank
-            # after exact ones anyway, and the index costs the writer half as much.
+            if db[STEMS].exists():
+                # The word list counts what the index holds: both start again together.
+                db.execute(f"insert into {STEMS} ({STEMS}) values ('delete-all')")
+            else:
+                # Each article's distinct roots, without positions: stem-only matches rank
+                # after exact ones anyway, and the index costs the writer half as much.
+                db.execute(
+                    f"create virtual table {STEMS} using fts5(words, content='', "
+                    f"detail=none, tokenize='{TOKENIZE}')"
+                )
+                # Merge segments less eagerly, as the exact index does (fts.py says why).
+                db.execute(f"insert into {STEMS} ({STEMS}, rank) values ('automerge', {AUTOMERGE})")
+            db.execute(f"drop table if exists {WORDS}")
             db.execute(
-                f"create virtual table {STEMS} using fts5(words, content='', detail=none, "
-                f"tokenize='{TOKENIZE}')"
+                f"create table {WORDS} (word text primary key, root text not null, "
+                "articles integer not null) without rowid"
             )
-            # Merge segments less eagerly, as the exact index does (fts.py says why).
-            db.execute(f"insert into {STEMS} ({STEMS}, rank) values ('automerge', {AUTOMERGE})")
+            db.execute(f"delete from {QUEUE}")
             db.execute(
                 f"insert into {QUEUE} (article_rowid, was_indexed) select rowid, 0 from articles"
             )
@@ -129,7 +148,8 @@ def queued_stems(db: Database) -> int:
 
 
 def index_stems(db: Database) -> int:
-    """Bring the stemmed index up to date with the queue; returns how many rows it indexed.
+    """Bring the stemmed index and the word list up to date with the queue; returns how
+    many rows it indexed.
 
     A row's first queued change says what the index holds for it: nothing (inserted since),
     or the words it had before (edited or deleted since). Those are removed, then the
@@ -140,19 +160,59 @@ def index_stems(db: Database) -> int:
     last = db.execute(f"select max(seq) from {QUEUE}").fetchone()[0]
     if last is None:
         return 0
-    db.conn.create_function("pantau_roots", 2, distinct_roots, deterministic=True)
+    _remember_roots(db)
+    counts: Counter[str] = Counter()
+
+    def roots_counted(title: str | None, text: str | None, change: int) -> str:
+        words, roots = words_and_roots(title, text)
+        if change > 0:
+            counts.update(words)
+        else:
+            counts.subtract(words)
+        return roots
+
+    db.conn.create_function("pantau_roots", 3, roots_counted)
     db.execute(
         f"insert into {STEMS} ({STEMS}, rowid, words) "
-        "select 'delete', article_rowid, pantau_roots(old_title, old_text) "
+        "select 'delete', article_rowid, pantau_roots(old_title, old_text, -1) "
         f"from {QUEUE} where seq in (select min(seq) from {QUEUE} where seq <= ? "
         "group by article_rowid) and was_indexed = 1",
         [last],
     )
     cursor = db.execute(
         f"insert into {STEMS} (rowid, words) "
-        "select rowid, pantau_roots(title, text) from articles "
+        "select rowid, pantau_roots(title, text, 1) from articles "
         f"where rowid in (select article_rowid from {QUEUE} where seq <= ?)",
         [last],
     )
     db.execute(f"delete from {QUEUE} where seq <= ?", [last])
+    db.conn.executemany(
+        f"insert into {WORDS} (word, root, articles) values (?, ?, ?) "
+        "on conflict (word) do update set articles = articles + excluded.articles",
+        [(word, _root(word), n) for word, n in counts.items() if n and not word.isdigit()],
+    )
     return cursor.rowcount
+
+
+# The archives whose roots this process has read (by file).
+_REMEMBERED: set[str] = set()
+
+
+def _remember_roots(db: Database) -> None:
+    """Read the roots an archive knows, once per process: Sastrawi is slow per word."""
+    key = db.execute("pragma database_list").fetchone()[2]
+    if key in _REMEMBERED:
+        return
+    _REMEMBERED.add(key)
+    for word, root in db.execute(f"select word, root from {WORDS}"):
+        _ROOTS.setdefault(word, root)
+
+
+def completions(db: Database, prefix: str, limit: int) -> list[str]:
+    """The archive's `limit` most common words that begin with `prefix` (folded)."""
+    rows = db.execute(
+        f"select word from {WORDS} where word >= ? and word < ? and articles > 0 "
+        "order by articles desc, word limit ?",
+        [prefix, prefix + "\U0010ffff", limit],
+    )
+    return [row[0] for row in rows]
