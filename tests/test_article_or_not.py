@@ -4,6 +4,7 @@ Built from pages written for these tests (tests/fixtures/) and, where present, t
 pages in ../shared/data/real, read in place.
 """
 
+import asyncio
 import json
 
 import pytest
@@ -324,10 +325,11 @@ def test_the_crawl_hands_the_header_charset_and_the_article_pattern_to_extractio
         body=_page_in("windows-1252"),
         fetched_at="2023-09-18T08:00:00Z",
     )
-    article = build_from_crawler(ExtractPipeline, crawler).process_item(page).article
+    pipeline = build_from_crawler(ExtractPipeline, crawler)
+    article = asyncio.run(pipeline.process_item(page)).article
     assert CURLY in article["text"]
     website = KIM.replace(b"<head>", b'<head><meta property="og:type" content="website">')
     page.body, page.content_type = website, "text/html"
-    notes = build_from_crawler(ExtractPipeline, crawler).process_item(page).article["notes"]
+    notes = asyncio.run(pipeline.process_item(page)).article["notes"]
     assert "the URL matches the source's article pattern" in notes[0]
     writer.close()

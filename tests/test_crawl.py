@@ -293,3 +293,40 @@ def test_refresh_days_refetches_recent_articles_and_keeps_versions(tmp_path):
     assert "pada Senin pagi." in article["text"]
     [version] = rows(db, "select * from article_versions")
     assert version["article_id"] == article["id"] and "pada Senin." in version["text"]
+
+
+def test_extraction_in_the_reactors_thread_stores_the_same_archive(crawled, tmp_path):
+    config = next(crawled["db"].parent.glob("config"))
+    db_path = tmp_path / "in-thread.db"
+    result = run_pantau(
+        "crawl",
+        "--config",
+        str(config),
+        "--db",
+        str(db_path),
+        settings={"PANTAU_EXTRACT_PROCESSES": "0"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    # Which of two URLs of one text is saved first (articles.url) depends on timing: the
+    # URLs of each article are compared instead.
+    for query in (
+        "select id, text from articles order by id",
+        "select url, article_id from urls where article_id is not null order by url",
+    ):
+        assert rows(db_path, query) == rows(crawled["db"], query)
+
+
+def test_a_bad_number_of_extraction_processes_is_one_line(crawled, tmp_path):
+    config = next(crawled["db"].parent.glob("config"))
+    result = run_pantau(
+        "crawl",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp_path / "a.db"),
+        settings={"PANTAU_EXTRACT_PROCESSES": "two"},
+    )
+    assert result.returncode == 2
+    assert "PANTAU_EXTRACT_PROCESSES=two" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "a.db").exists()

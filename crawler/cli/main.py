@@ -98,6 +98,8 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait):
     check_archive_path(db_path)
     try:
         result = run_crawl(config, db_path, settings, wait=wait)
+    except SettingError as error:
+        raise click.UsageError(str(error))
     except ArchiveLocked as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_LOCKED)

@@ -12,6 +12,7 @@ from typing import Any
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Source, Topic
 from crawler.config.rules import BodyRules
+from crawler.crawl.extraction import ExtractionPool
 from crawler.relevance.score import TopicProfile, topic_profile
 
 
@@ -23,11 +24,15 @@ class CrawlContext:
     rules: list[BodyRules] = field(default_factory=list)
     # Ids of the article URLs scheduled so far in this crawl, by any source.
     scheduled: set[str] = field(default_factory=set)
+    # Worker processes for extraction (crawl/extraction.py); 0: in the reactor's thread.
+    extract_processes: int = 0
     profiles: dict[str, TopicProfile] = field(init=False)
+    extraction: ExtractionPool = field(init=False)
 
     def __post_init__(self) -> None:
         self.profiles = {topic.name: topic_profile(topic) for topic in self.topics}
         self._sources = {source.name: source for source in self.sources}
+        self.extraction = ExtractionPool(self.extract_processes, self.rules, self.profiles)
 
     def source(self, name: str) -> Source:
         return self._sources[name]

@@ -6,9 +6,9 @@ from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.crawl.context import CrawlContext
+from crawler.crawl.extraction import Job, WorkerLost
 from crawler.crawl.items import BackfillQueried, FailedFetch, Page, WalkedDay
-from crawler.extract.article import ExtractionError, extract_multipage
-from crawler.relevance.score import score_topics
+from crawler.extract.article import ExtractionError
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -25,8 +25,13 @@ class Irrelevant(DropItem):
     """The article is below every topic's min_relevance."""
 
 
+class ExtractionFailed(DropItem):
+    """The worker process extracting the page died: an error, tried again next crawl."""
+
+
 class ExtractPipeline:
-    """Page -> article dict and relevance scores, or a DropItem subclass with the reason."""
+    """Page -> article dict and relevance scores, or a DropItem subclass with the reason.
+    The work is done in worker processes (crawl/extraction.py) while fetching goes on."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -36,7 +41,7 @@ class ExtractPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if isinstance(item, (FailedFetch, WalkedDay, BackfillQueried)):
             return item
         page: Page = item
@@ -44,23 +49,20 @@ class ExtractPipeline:
         if content_type and content_type not in HTML_TYPES:
             raise NotHtml(f"not HTML ({content_type}): {page.url}")
         source = self.context.source(page.source)
-        parts = [(part["url"], part["body"]) for part in page.later_parts]
+        job = Job(
+            body=page.body,
+            url=page.url,
+            allowed_hosts=source.allowed_hosts(),
+            later_parts=[(part["url"], part["body"]) for part in page.later_parts],
+            charset=http_content_type_encoding(page.content_type),
+            article_pattern=source.article_pattern,
+        )
         try:
-            page.article = extract_multipage(
-                page.body,
-                page.url,
-                source.allowed_hosts(),
-                parts,
-                charset=http_content_type_encoding(page.content_type),
-                article_pattern=source.article_pattern,
-                rules=self.context.rules,
-            )
+            page.article, page.relevance = await self.context.extraction.extract(job)
         except ExtractionError as error:
             raise NoArticle(f"no article ({error}): {page.url}")
-        article = page.article
-        page.relevance = score_topics(
-            self.context.profiles, article["title"], article["text"], article["published_at"]
-        )
+        except WorkerLost as error:
+            raise ExtractionFailed(str(error))
         if not self.context.relevant(page.relevance):
             raise Irrelevant(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
         self.crawler.spider.follow_related(page)
@@ -123,8 +125,12 @@ class ArchivePipeline:
         return page
 
     def item_dropped(self, item, response, exception):
-        status = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
-        self.crawler.stats.inc_value(f"pantau/pages_{status}")
+        if isinstance(exception, ExtractionFailed):
+            status = "error"
+            self.crawler.stats.inc_value("pantau/errors")
+        else:
+            status = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
+            self.crawler.stats.inc_value(f"pantau/pages_{status}")
         best = max(item.relevance.values()) if item.relevance else None
         for url in dict.fromkeys(item.seen_urls):
             self.archive.record_url(

@@ -18,6 +18,7 @@ from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
 from crawler.crawl.backfill import BackfillSpider
 from crawler.crawl.context import CrawlContext
+from crawler.crawl.extraction import default_processes
 from crawler.crawl.render import ChromiumMissing, RenderingNewsSpider, chromium_path
 from crawler.crawl.spider import NewsSpider
 from crawler.relevance.score import score_topics, topic_profile
@@ -60,6 +61,19 @@ def build_settings(config: Config, db_path: Path, overrides: dict[str, str]) -> 
     return settings
 
 
+def extract_processes(settings: Settings) -> int:
+    value = settings.get("PANTAU_EXTRACT_PROCESSES")
+    if value is None or value == "":
+        return default_processes()
+    try:
+        processes = int(value)
+    except (TypeError, ValueError):
+        processes = -1
+    if processes < 0:
+        raise SettingError(f"-s PANTAU_EXTRACT_PROCESSES={value}: expected a number, 0 or more")
+    return processes
+
+
 def seed_archive(config: Config, db_path: Path) -> list[str]:
     """Create the archive if needed, record the config, and store every topic's seed article."""
     db = open_db(db_path)
@@ -96,12 +110,13 @@ def run_crawl(
 def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlResult:
     # An unreachable host is one line in our report, not a traceback per robots.txt.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_one_line)
+    settings = build_settings(config, db_path, overrides)
+    processes = extract_processes(settings)  # a bad value stops the run before it starts
     db = open_db(db_path)
     changed = changed_topics(db, config.topics)
     seed_archive(config, db_path)
     # Judgements made under a topic's old settings are made again (archive/rescore.py).
     rescored = rescore(db, config.topics) if changed else None
-    settings = build_settings(config, db_path, overrides)
     # Under the lock no other crawl runs: a run still "running" was killed.
     mark_killed_runs(db)
     run_id = start_run(db)
@@ -116,7 +131,13 @@ def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlRes
     )
     # A refused write stops every crawler: nothing more could be stored.
     writer.on_failure = lambda reason: deferred_from_coro(process.stop())
-    context = CrawlContext(writer, config.sources, config.topics, config.body_rules())
+    context = CrawlContext(
+        writer,
+        config.sources,
+        config.topics,
+        config.body_rules(),
+        extract_processes=processes,
+    )
     crawlers = {}
     not_started: dict[str, dict[str, Any]] = {}
     active = [source for source in config.sources if not source.disabled]
@@ -141,6 +162,7 @@ def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlRes
         if crawlers:
             process.start()
     finally:
+        context.extraction.close()
         writer.close()
     per_source = {name: summarize(crawler.stats.get_stats()) for name, crawler in crawlers.items()}
     per_source.update(not_started)

@@ -49,6 +49,10 @@ PANTAU_RELATED_DEPTH = 2
 # `pantau crawl --refresh-days N`: refetch articles first seen in the last N days (0: none).
 PANTAU_REFRESH_DAYS = 0
 
+# Processes that extract and score pages while the crawl fetches (crawl/extraction.py):
+# unset, one per core; 0, in the reactor's thread.
+PANTAU_EXTRACT_PROCESSES = None
+
 DB_PATH = "archive.db"
 # Group commit (crawler/archive/writer.py): a commit per this many writes, or this many seconds.
 PANTAU_COMMIT_ARTICLES = 2000

@@ -1,0 +1,134 @@
+"""Extraction and scoring off the reactor's thread, in worker processes.
+
+Parsing a page costs far more CPU than fetching it. Done in the Scrapy reactor's thread, it
+would hold up every download and use one core, whatever the machine has. Here each page
+goes to a process pool (`PANTAU_EXTRACT_PROCESSES`, by default one per core) while the
+reactor keeps fetching; 0 runs it in the reactor's thread, as a plain function call.
+
+Workers are forked from the crawl, so they start with its modules already imported; they
+receive the body rules and topic profiles once, and per page only what that page needs. A
+worker that dies on a page (a crash in a parser, memory) costs that page, counted as
+dropped: the pool is started again, and the pages it held are tried again one process
+each.
+"""
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+from crawler.config.rules import BodyRules
+from crawler.extract.article import extract_multipage
+from crawler.relevance.score import TopicProfile, score_topics
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """What extraction needs of one fetched page (and its later parts)."""
+
+    body: bytes
+    url: str
+    allowed_hosts: list[str]
+    later_parts: list[tuple[str, bytes]]
+    charset: str | None
+    article_pattern: str | None
+
+
+class WorkerLost(Exception):
+    """The worker process extracting a page died (the page is dropped, the crawl goes on)."""
+
+
+# In a worker: what every job shares, set once by the pool's initializer.
+_rules: list[BodyRules] = []
+_profiles: dict[str, TopicProfile] = {}
+
+
+def _set_up_worker(rules: list[BodyRules], profiles: dict[str, TopicProfile]) -> None:
+    global _rules, _profiles
+    _rules, _profiles = rules, profiles
+    # Ctrl-C reaches the whole process group: the crawl stops gracefully, and its workers
+    # finish the pages in hand. They end when the crawl closes the pool (or dies).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def extract_and_score(
+    job: Job, rules: list[BodyRules] | None = None, profiles: dict | None = None
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The article on the page and its relevance to each topic; ExtractionError if none."""
+    rules = _rules if rules is None else rules
+    profiles = _profiles if profiles is None else profiles
+    article = extract_multipage(
+        job.body,
+        job.url,
+        job.allowed_hosts,
+        job.later_parts,
+        charset=job.charset,
+        article_pattern=job.article_pattern,
+        rules=rules,
+    )
+    relevance = score_topics(profiles, article["title"], article["text"], article["published_at"])
+    return article, relevance
+
+
+def default_processes() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """Runs `extract_and_score` in `processes` worker processes (0: in the caller's thread)."""
+
+    def __init__(
+        self, processes: int, rules: list[BodyRules], profiles: dict[str, TopicProfile]
+    ) -> None:
+        self.processes = processes
+        self.rules, self.profiles = rules, profiles
+        self.executor: ProcessPoolExecutor | None = None
+        self.restarts = 0
+
+    def _new_executor(self, processes: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_set_up_worker,
+            initargs=(self.rules, self.profiles),
+        )
+
+    async def extract(self, job: Job) -> tuple[dict[str, Any], dict[str, float]]:
+        """The page's article and relevance; ExtractionError, or WorkerLost when a worker
+        dies on it."""
+        if not self.processes:
+            return extract_and_score(job, self.rules, self.profiles)
+        if self.executor is None:
+            self.executor = self._new_executor(self.processes)
+        executor = self.executor
+        try:
+            return await asyncio.wrap_future(executor.submit(extract_and_score, job))
+        except BrokenProcessPool:
+            # Every page in flight in the broken pool lands here; one restart serves all.
+            if self.executor is executor:
+                self.executor = None
+                self.restarts += 1
+                executor.shutdown(wait=False, cancel_futures=True)
+                logger.warning("An extraction worker died; its pages are tried again")
+        # Which page killed it is unknown: each is tried again in a process of its own, so
+        # that only the page that kills it again is lost.
+        alone = self._new_executor(1)
+        try:
+            return await asyncio.wrap_future(alone.submit(extract_and_score, job))
+        except BrokenProcessPool:
+            raise WorkerLost(f"the extraction worker died on {job.url}") from None
+        finally:
+            alone.shutdown(wait=False)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
