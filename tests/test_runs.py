@@ -5,12 +5,14 @@ A feed on 127.0.0.1 lists story articles written from the project's own fixture 
 """
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,7 +30,7 @@ from tests.conftest import (
     write_config,
 )
 from tests.mockweb import MockWeb, Reply, rss
-from tests.pastweb import STORY_TITLE, story_article
+from tests.pastweb import STORY_TITLE, plain_article, story_article
 
 ARTICLES = 30
 
@@ -131,12 +133,13 @@ def test_sigterm_stops_the_crawl_and_records_it_interrupted(story_web, tmp_path)
     command = [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--db", str(db)]
     for name, value in {**LOOPBACK_SETTINGS, "DOWNLOAD_TIMEOUT": "60"}.items():
         command += ["-s", f"{name}={value}"]
+    slow = "/kabar/2023/09/18/kim-jong-un-vladivostok-lambat"
+    asked_before = len(story_web.requests_for(slow))  # the web serves every test here
     crawl = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **OFFLINE_ENV}, stdout=subprocess.PIPE, text=True
     )
-    slow = "/kabar/2023/09/18/kim-jong-un-vladivostok-lambat"
     deadline = time.monotonic() + 120
-    while not story_web.requests_for(slow):
+    while len(story_web.requests_for(slow)) <= asked_before:
         assert crawl.poll() is None and time.monotonic() < deadline, "the crawl never fetched"
         time.sleep(0.1)
     crawl.send_signal(signal.SIGTERM)
@@ -196,3 +199,298 @@ def test_a_changed_threshold_judges_again_what_it_refused(story_web, tmp_path):
     assert len(story_web.log) == before
     unchanged = run_pantau("crawl", "--config", str(config), "--db", str(db))
     assert "topics changed" not in unchanged.stdout
+
+
+def _crawl_on_a_terminal(command: list[str], deadline_seconds: float = 240) -> tuple[int, str]:
+    """Run `command` with a pseudo-terminal as its stdout and stderr: what a person sees."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the crawl, writing to the terminal
+        os.environ.update(OFFLINE_ENV)
+        os.chdir(ROOT)
+        os.execv(command[0], command)
+    seen = b""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the terminal closed: the crawl has ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+def _crawl_command(config, db, *options: str) -> list[str]:
+    command = [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--db", str(db)]
+    for name, value in LOOPBACK_SETTINGS.items():
+        command += ["-s", f"{name}={value}"]
+    return command + list(options)
+
+
+def test_a_crawl_on_a_terminal_shows_live_progress_and_cron_gets_the_summary(story_web, tmp_path):
+    config = config_for(story_web, tmp_path / "c")
+    code, screen = _crawl_on_a_terminal(_crawl_command(config, tmp_path / "tty.db"))
+    assert code == 0, screen
+    # The live table (drawn with escape codes) came and went; the summary stays.
+    assert "pantau crawl" in screen and "irrelevant" in screen and "\x1b[" in screen
+    assert "kabar: ok, " in screen and f" requests, {ARTICLES} new" in screen
+    # Without a terminal (cron): plain lines, no escape codes.
+    piped = run_pantau("crawl", "--config", str(config), "--db", str(tmp_path / "cron.db"))
+    assert piped.returncode == 0
+    assert "\x1b[" not in piped.stdout + piped.stderr
+    assert piped.stdout.splitlines()[0].startswith("kabar: ok, ")
+
+
+def test_quiet_says_only_the_outcome_and_verbose_logs_to_a_file_without_article_text(
+    story_web, tmp_path
+):
+    config = config_for(story_web, tmp_path / "c")
+    quiet = run_pantau("crawl", "--config", str(config), "--db", str(tmp_path / "q.db"), "-q")
+    assert quiet.returncode == 0
+    assert quiet.stdout.splitlines() == ["crawl run 1: ok"] and quiet.stderr == ""
+    log = tmp_path / "logs" / "crawl.log"
+    log.parent.mkdir()
+    verbose = run_pantau(
+        "crawl",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp_path / "v.db"),
+        "-v",
+        "--log-file",
+        str(log),
+    )
+    assert verbose.returncode == 0 and verbose.stderr == ""
+    logged = log.read_text("utf-8")
+    assert "Spider opened" in logged  # INFO lines
+    # Pages are logged by URL and reason; their text stays in the archive.
+    text = rows(tmp_path / "v.db", "select text from articles where is_seed = 0 limit 1")[0]
+    assert text["text"].splitlines()[1][:60] not in logged
+    missing = run_pantau(
+        "crawl",
+        "--config",
+        str(config),
+        "--db",
+        str(tmp_path / "m.db"),
+        "--log-file",
+        str(tmp_path / "nowhere" / "crawl.log"),
+    )
+    assert missing.returncode == 2 and "--log-file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "validator, condition",
+    [("ETag", "if-none-match"), ("Last-Modified", "if-modified-since")],
+)
+def test_unchanged_feeds_are_revalidated_and_counted(tmp_path, validator, condition):
+    web = MockWeb()
+    items = []
+    for number in range(3):
+        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
+        web.routes[path] = Reply(body=story_article(number, date(2023, 9, 18)))
+        items.append((STORY_TITLE.format(number=number), web.url(path)))
+    feed = {"version": "Mon, 18 Sep 2023 07:00:00 GMT", "items": items[:2]}
+    asked: list[str | None] = []
+
+    def serve_feed(path: str, headers: dict[str, str]) -> Reply:
+        sent = {name.lower(): value for name, value in headers.items()}.get(condition)
+        asked.append(sent)
+        validators = {validator: feed["version"]}
+        if sent == feed["version"]:
+            return Reply(304, b"", headers=validators)
+        body = rss(feed["items"])
+        return Reply(body=body, content_type="application/rss+xml", headers=validators)
+
+    web.handlers["/kabar/rss.xml"] = serve_feed
+    web.start()
+    try:
+        config, db = config_for(web, tmp_path / "c"), tmp_path / "a.db"
+        first = run_pantau("crawl", "--config", str(config), "--db", str(db))
+        assert first.returncode == 0 and "2 new" in first.stdout and asked == [None]
+        second = run_pantau("crawl", "--config", str(config), "--db", str(db))
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert asked[-1] == feed["version"]
+        assert "0 new" in second.stdout and "1 not modified" in second.stdout
+        per_source = rows(db, "select per_source from crawl_runs where id = 2")[0]
+        assert '"not_modified": 1' in per_source["per_source"]
+        # A changed feed is fetched whole, and its new article stored.
+        feed.update(version="Mon, 18 Sep 2023 08:00:00 GMT", items=items)
+        third = run_pantau("crawl", "--config", str(config), "--db", str(db))
+        assert "1 new" in third.stdout and "not modified" not in third.stdout
+        assert len(rows(db, "select id from articles where is_seed = 0")) == 3
+    finally:
+        web.stop()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's bookkeeping is left
+
+
+def _archive_state(db_path) -> dict:
+    """What two archives of the same crawl share: articles, URLs, clusters (no timestamps,
+    rowids or run rows)."""
+    articles = rows(db_path, "select id, url, title, text, source from articles order by id")
+    urls = rows(
+        db_path,
+        "select id, url, status, article_id, source, relevance from urls order by id",
+    )
+    members: dict = {}
+    for row in rows(db_path, "select id, cluster_id from articles where cluster_id is not null"):
+        members.setdefault(row["cluster_id"], []).append(row["id"])
+    return {"articles": articles, "urls": urls, "clusters": sorted(map(sorted, members.values()))}
+
+
+def _check_intact(db_path) -> None:
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        for index in ("articles_fts", "articles_stems"):
+            conn.execute(f"insert into {index} ({index}) values ('integrity-check')")
+        ids = conn.execute(
+            "select count(*), count(distinct coalesce(url, id)) from articles"
+        ).fetchone()
+        assert ids[0] == ids[1]
+    finally:
+        conn.close()
+
+
+FILLER = (
+    "warga pasar jalan kota desa sekolah rumah sakit petani nelayan banjir hujan jembatan "
+    "kereta bandara pelabuhan listrik harga beras minyak gula subsidi anggaran menteri rapat "
+    "gubernur bupati polisi tentara kapal pesawat stasiun terminal musim panen ekspor impor"
+).split()
+
+
+def _distinct_story(number: int) -> bytes:
+    """An article of the story with text of its own; every tenth is a near-copy of the one
+    before (a cluster whatever the order they are stored in)."""
+    original = number - 1 if number % 10 == 9 else number
+    rng = random.Random(original)
+    paragraphs = [
+        "Pemimpin Korea Utara Kim Jong-un meninggalkan Vladivostok, Rusia, dengan kereta.",
+        *(" ".join(rng.choices(FILLER, k=40)) + "." for _ in range(5)),
+    ]
+    if original != number:
+        more = random.Random(number)
+        paragraphs.append("Diperbarui: " + " ".join(more.choices(FILLER, k=15)) + ".")
+    return plain_article(STORY_TITLE.format(number=number), paragraphs, date(2023, 9, 18))
+
+
+def test_sigkill_at_any_moment_loses_nothing_and_later_runs_finish_the_work(tmp_path):
+    web = MockWeb()
+    items = []
+    for number in range(150):
+        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
+        web.routes[path] = Reply(body=_distinct_story(number))
+        items.append((STORY_TITLE.format(number=number), web.url(path)))
+    web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
+    web.start()
+    try:
+        config = config_for(web, tmp_path / "c")
+        reference = tmp_path / "reference.db"
+        assert run_pantau("crawl", "--config", str(config), "--db", str(reference)).returncode == 0
+        db = tmp_path / "killed.db"
+        rng = random.Random(14)
+        kills = 0
+        for attempt in range(12):
+            # A random moment of the crawl's progress: after 0 to 25 article requests (0: at
+            # a random point of its start-up: migrations, seeding, the feed).
+            target = rng.randint(0, 25)
+            fetched_before = sum(1 for _, path in web.log if "/kabar/2023/" in path)
+            crawl = subprocess.Popen(
+                _crawl_command(config, db),
+                cwd=ROOT,
+                env={**os.environ, **OFFLINE_ENV},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if target == 0:
+                time.sleep(rng.uniform(0.05, 1.5))
+            deadline = time.monotonic() + 120
+            while crawl.poll() is None and time.monotonic() < deadline:
+                fetched = sum(1 for _, path in list(web.log) if "/kabar/2023/" in path)
+                if fetched - fetched_before >= target:
+                    break
+                time.sleep(0.02)
+            workers = _children(crawl.pid)
+            if crawl.poll() is None:
+                crawl.send_signal(signal.SIGKILL)
+                kills += 1
+            crawl.wait(timeout=60)
+            # Its extraction workers end with it, and hold nothing.
+            deadline = time.monotonic() + 60
+            while any(map(_alive, workers)) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not any(map(_alive, workers)), "extraction workers outlived the crawl"
+            if db.exists():
+                _check_intact(db)
+        assert kills >= 10
+        final = run_pantau("crawl", "--config", str(config), "--db", str(db))
+        assert final.returncode == 0, final.stdout + final.stderr[-2000:]
+        _check_intact(db)
+        killed, uninterrupted = _archive_state(db), _archive_state(reference)
+        assert len(uninterrupted["clusters"]) == 15  # the planted near-copies
+        for key in ("articles", "urls"):
+            missing = [row for row in uninterrupted[key] if row not in killed[key]]
+            extra = [row for row in killed[key] if row not in uninterrupted[key]]
+            assert not missing and not extra, (key, missing[:3], extra[:3])
+        assert killed == uninterrupted
+        # Every killed run that had started its record is reconciled; none is left running.
+        statuses = [row["status"] for row in rows(db, "select status from crawl_runs")]
+        assert "running" not in statuses and statuses[-1] == "ok"
+    finally:
+        web.stop()
+
+
+def test_a_second_sigint_forces_the_stop_and_the_run_is_still_recorded(story_web, tmp_path):
+    config, db = config_for(story_web, tmp_path / "c", "/lambat/rss.xml"), tmp_path / "a.db"
+    command = _crawl_command(config, db, "-s", "DOWNLOAD_TIMEOUT=60")
+    slow = "/kabar/2023/09/18/kim-jong-un-vladivostok-lambat"
+    asked_before = len(story_web.requests_for(slow))  # the web serves every test here
+    crawl = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **OFFLINE_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(story_web.requests_for(slow)) <= asked_before:
+        assert crawl.poll() is None and time.monotonic() < deadline, "the crawl never fetched"
+        time.sleep(0.1)
+    crawl.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    crawl.send_signal(signal.SIGINT)  # impatient: Scrapy stops at once
+    output, errors = crawl.communicate(timeout=120)
+    assert crawl.returncode == 5, output + errors[-3000:]
+    assert "Traceback" not in errors
+    assert rows(db, "select status from crawl_runs") == [{"status": "interrupted"}]
+    _check_intact(db)

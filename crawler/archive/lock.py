@@ -2,7 +2,9 @@
 
 An exclusive flock on ARCHIVE.lock, held by the crawling process for its whole run: the
 operating system releases it when the process ends, however it ends (SIGKILL included),
-so a lock can never be left behind by a dead crawl.
+so a lock can never be left behind by a dead crawl. A process forked by the crawl (its
+extraction workers) closes its copy at once: a worker outliving a killed crawl must not
+hold the archive.
 """
 
 import contextlib
@@ -14,6 +16,19 @@ from typing import Iterator
 
 class ArchiveLocked(Exception):
     """Another crawl holds the archive."""
+
+
+# Descriptors of the locks this process holds.
+_held: set[int] = set()
+
+
+def _close_in_child() -> None:
+    for handle in _held:
+        os.close(handle)  # the child's copy only: the parent keeps its lock
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
 
 
 @contextlib.contextmanager
@@ -31,6 +46,8 @@ def crawl_lock(db_path: Path, wait: bool = False) -> Iterator[None]:
             ) from None
         os.ftruncate(handle, 0)
         os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+        _held.add(handle)
         yield
     finally:
+        _held.discard(handle)
         os.close(handle)  # releases the lock

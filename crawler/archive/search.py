@@ -105,47 +105,38 @@ def stem_query(text: str) -> str | None:
 def search(db: Database, query: Query) -> dict[str, Any]:
     """One page of results (with highlighted snippets), their total and the facets.
 
-    Each index is asked once for its newest MAX_HITS matches within the filters, ranked
-    among themselves; the page, the total and the facets are made of those (a total of
-    MAX_HITS or more is "more"). However common the words, a search reads a bounded part
-    of the index.
+    The exact index is asked for its newest MAX_HITS matches within the filters, ranked
+    among themselves; the stemmed index, when there are fewer, for as many more (the
+    stem-only matches come after every exact one anyway). The page, the total and the
+    facets are made of those (a total of MAX_HITS or more is "more"). However common the
+    words, a search reads a bounded part of each index.
     """
     complete = partial(completions, db, limit=PREFIX_WORDS)
     exact, stemmed = fts_query(query.text, complete=complete), stem_query(query.text)
     if exact is None:
         return {"rows": [], "total": 0, "more": False, "facets": {}, "query": exact}
     where, params = _filters(query)
-    params.update(exact=exact, stemmed=stemmed, cap=MAX_HITS)
 
-    def candidates(table: str, parameter: str) -> str:
+    def candidates(table: str, match: str) -> list[tuple]:
         # Newest matches first, as the index keeps them: FTS5 stops after `cap` rows and
         # ranks only those. The filters are checked on each match (a CROSS JOIN keeps the
         # index outermost; a rowid IN list would make FTS5 run the query once per row).
-        joined = (
-            f"cross join articles a on a.rowid = f.rowid where {where} and" if where else "where"
-        )
-        return (
-            f"select f.rowid, f.rank as score from {table} f {joined} {table} match :{parameter} "
-            "order by f.rowid desc limit :cap"
-        )
+        return db.execute(
+            "select f.rowid, f.rank, a.id, a.source, a.published_at, a.language "
+            f"from {table} f cross join articles a on a.rowid = f.rowid "
+            f"where {where + ' and ' if where else ''}{table} match :match "
+            "order by f.rowid desc limit :cap",
+            {**params, "match": match, "cap": MAX_HITS},
+        ).fetchall()
 
-    stemmed_hits = (
-        candidates(STEMS, "stemmed") if stemmed else "select null as rowid, null as score where 0"
-    )
-    found = db.execute(
-        f"""
-        with exact as ({candidates(EXACT, "exact")}), stemmed as ({stemmed_hits}), hits as (
-            select rowid, 0 as stem_only, score from exact
-            union all
-            select rowid, 1, score from stemmed where rowid not in (select rowid from exact)
-        )
-        select hits.rowid, hits.stem_only, hits.score, a.id, a.source, a.published_at,
-            a.language, (select count(*) from exact), (select count(*) from stemmed)
-        from hits join articles a on a.rowid = hits.rowid
-        """,
-        params,
-    ).fetchall()
-    more = bool(found) and max(found[0][7], found[0][8]) >= MAX_HITS
+    # (rowid, stem_only, score, id, source, published_at, language)
+    found = [(hit[0], 0, *hit[1:]) for hit in candidates(EXACT, exact)]
+    more = len(found) >= MAX_HITS
+    if stemmed and not more:
+        exact_rowids = {hit[0] for hit in found}
+        stem_hits = candidates(STEMS, stemmed)
+        more = len(stem_hits) >= MAX_HITS
+        found += [(hit[0], 1, *hit[1:]) for hit in stem_hits if hit[0] not in exact_rowids]
     found.sort(key=lambda hit: (hit[1], hit[2]))  # exact matches first, then by rank
     if query.sort == "date":
         # Newest first; a stable sort keeps the rank order within a day, undated last.

@@ -78,7 +78,14 @@ def cli():
     help="Also refetch articles first seen in the last N days, keeping earlier versions",
 )
 @click.option("--wait", is_flag=True, help="Queue behind a crawl already running on the archive")
-def crawl(config_dir, db_path, overrides, refresh_days, wait):
+@click.option("-v", "--verbose", count=True, help="More of Scrapy's log (-vv: debug)")
+@click.option("-q", "--quiet", is_flag=True, help="Only problems: failed sources and errors")
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append Scrapy's log to this file instead of stderr",
+)
+def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, log_file):
     """Crawl the configured sources into the archive.
 
     Exit codes, for cron: 0 ok (every source, or some: partial), 1 all sources failed,
@@ -95,9 +102,16 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait):
     except SettingError as error:
         raise click.UsageError(str(error))
     settings.setdefault("PANTAU_REFRESH_DAYS", str(refresh_days))
+    settings.setdefault("LOG_LEVEL", log_level(verbose, quiet))
+    if log_file:
+        if not log_file.parent.is_dir():
+            raise click.UsageError(f"--log-file {log_file}: directory does not exist")
+        settings["LOG_FILE"] = str(log_file)
     check_archive_path(db_path)
+    # The live table is for a person at a terminal; cron reads the summary.
+    live = sys.stdout.isatty() and not quiet
     try:
-        result = run_crawl(config, db_path, settings, wait=wait)
+        result = run_crawl(config, db_path, settings, wait=wait, live=live)
     except SettingError as error:
         raise click.UsageError(str(error))
     except ArchiveLocked as error:
@@ -116,8 +130,12 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait):
             f"{counts['dropped']} dropped, {counts['irrelevant']} irrelevant, "
             f"{counts['errors']} errors"
         )
+        if counts.get("not_modified"):
+            line += f", {counts['not_modified']} not modified"
         if counts["status"] != "ok":
             line += f" ({counts['message']})"
+        elif quiet and not counts["errors"]:
+            continue
         click.echo(line)
     for source in config.sources:
         if source.disabled:
@@ -131,6 +149,12 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait):
         sys.exit(EXIT_INTERRUPTED)
     if result.per_source and result.status == "failed":
         sys.exit(EXIT_ALL_FAILED)
+
+
+def log_level(verbose: int, quiet: bool) -> str:
+    if quiet:
+        return "ERROR"
+    return {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG")
 
 
 @cli.command()

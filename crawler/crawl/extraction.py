@@ -15,8 +15,10 @@ each.
 import asyncio
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -54,9 +56,18 @@ def _set_up_worker(rules: list[BodyRules], profiles: dict[str, TopicProfile]) ->
     global _rules, _profiles
     _rules, _profiles = rules, profiles
     # Ctrl-C reaches the whole process group: the crawl stops gracefully, and its workers
-    # finish the pages in hand. They end when the crawl closes the pool (or dies).
+    # finish the pages in hand. They end when the crawl closes the pool, or dies.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+
+
+def _exit_with_parent() -> None:
+    # A killed crawl cannot close its pool: its workers would wait for work forever.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
 
 
 def extract_and_score(

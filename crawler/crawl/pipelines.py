@@ -62,7 +62,7 @@ class ExtractPipeline:
         except ExtractionError as error:
             raise NoArticle(f"no article ({error}): {page.url}")
         except WorkerLost as error:
-            raise ExtractionFailed(str(error))
+            raise ExtractionFailed(str(error), log_level="WARNING")
         if not self.context.relevant(page.relevance):
             raise Irrelevant(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
         self.crawler.spider.follow_related(page)

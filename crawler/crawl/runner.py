@@ -1,6 +1,7 @@
 """Run one `pantau crawl`: settings, one NewsSpider per source, and the crawl_runs record."""
 
 import logging
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,16 +20,44 @@ from crawler.config.load import Config
 from crawler.crawl.backfill import BackfillSpider
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.extraction import default_processes
+from crawler.crawl.progress import LiveProgress
 from crawler.crawl.render import ChromiumMissing, RenderingNewsSpider, chromium_path
 from crawler.crawl.spider import NewsSpider
 from crawler.relevance.score import score_topics, topic_profile
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # The name under which crawl_runs reports the web archives' crawler beside the outlets.
 BACKFILL = "backfill"
 
 
 class SettingError(Exception):
     """A -s NAME=VALUE option that cannot be applied."""
+
+
+class SignalledProcess(AsyncCrawlerProcess):
+    """Remembers a SIGINT or SIGTERM: after a second one Scrapy stops at once, its spiders
+    never close, and their stats would not say the run was interrupted."""
+
+    signalled = False
+
+    def note_signal(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        super()._signal_shutdown(signum, frame)
+
+    def _signal_kill(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        super()._signal_kill(signum, frame)
+
+    def _signal_shutdown_reactorless(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        super()._signal_shutdown_reactorless(signum, frame)
+
+    def _signal_kill_reactorless(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+        super()._signal_kill_reactorless(signum, frame)
 
 
 @dataclass
@@ -57,6 +86,8 @@ def build_settings(config: Config, db_path: Path, overrides: dict[str, str]) -> 
     settings.setdict(config.crawl.settings, priority="project")
     settings.set("USER_AGENT", config.crawl.user_agent, priority="project")
     settings.set("DB_PATH", str(db_path), priority="cmdline")
+    # Entry pages as last seen by this archive, for conditional requests.
+    settings.set("HTTPCACHE_DIR", str(db_path.resolve()) + ".httpcache", priority="project")
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -99,15 +130,25 @@ def _one_line(record: logging.LogRecord) -> bool:
 
 
 def run_crawl(
-    config: Config, db_path: Path, overrides: dict[str, str], wait: bool = False
+    config: Config,
+    db_path: Path,
+    overrides: dict[str, str],
+    wait: bool = False,
+    live: bool = False,
 ) -> CrawlResult:
     """Seed the archive, crawl every source in-process, and record the run; one crawl per
-    archive at a time (ArchiveLocked, unless `wait`)."""
+    archive at a time (ArchiveLocked, unless `wait`). `live`: a progress table on the
+    terminal while it runs."""
     with crawl_lock(db_path, wait):
-        return _crawl(config, db_path, overrides)
+        if not live:
+            return _crawl(config, db_path, overrides, {})
+        with LiveProgress() as progress:
+            return _crawl(config, db_path, overrides, progress.crawlers)
 
 
-def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlResult:
+def _crawl(
+    config: Config, db_path: Path, overrides: dict[str, str], crawlers: dict[str, Any]
+) -> CrawlResult:
     # An unreachable host is one line in our report, not a traceback per robots.txt.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_one_line)
     settings = build_settings(config, db_path, overrides)
@@ -120,7 +161,7 @@ def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlRes
     # Under the lock no other crawl runs: a run still "running" was killed.
     mark_killed_runs(db)
     run_id = start_run(db)
-    process = AsyncCrawlerProcess(settings)
+    process = SignalledProcess(settings)
     writer_db = open_db(db_path)
     if settings.getint("PANTAU_MAX_DB_PAGES"):
         writer_db.execute(f"pragma max_page_count = {settings.getint('PANTAU_MAX_DB_PAGES')}")
@@ -138,36 +179,50 @@ def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlRes
         config.body_rules(),
         extract_processes=processes,
     )
-    crawlers = {}
     not_started: dict[str, dict[str, Any]] = {}
     active = [source for source in config.sources if not source.disabled]
+    # Scrapy handles SIGINT and SIGTERM while it runs; before and after, one (an impatient
+    # second Ctrl-C) must not cut short the saving of the last group and the run's record:
+    # it is noted, and the crawl ends as it would.
+    previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    for number in STOP_SIGNALS:
+        signal.signal(number, process.note_signal)
     try:
-        for source in active:
-            if source.render:
-                try:
-                    chromium_path()
-                except ChromiumMissing as error:
-                    not_started[source.name] = summarize({"pantau/last_error": str(error)})
-                    continue
-            crawler = process.create_crawler(RenderingNewsSpider if source.render else NewsSpider)
-            context.attach(crawler)
-            crawlers[source.name] = crawler
-            process.crawl(crawler, source=source)
-        if active and config.crawl.backfill and any(topic.since for topic in config.topics):
-            # One crawler for all outlets: each web archive is one host with one set of limits.
-            crawler = process.create_crawler(BackfillSpider)
-            context.attach(crawler)
-            crawlers[BACKFILL] = crawler
-            process.crawl(crawler, sources=active, routes=config.crawl.backfill)
-        if crawlers:
-            process.start()
+        try:
+            for source in active:
+                if source.render:
+                    try:
+                        chromium_path()
+                    except ChromiumMissing as error:
+                        not_started[source.name] = summarize({"pantau/last_error": str(error)})
+                        continue
+                spider = RenderingNewsSpider if source.render else NewsSpider
+                crawler = process.create_crawler(spider)
+                context.attach(crawler)
+                crawlers[source.name] = crawler
+                process.crawl(crawler, source=source)
+            if active and config.crawl.backfill and any(topic.since for topic in config.topics):
+                # One crawler for all outlets: each web archive is one host with one set of
+                # limits.
+                crawler = process.create_crawler(BackfillSpider)
+                context.attach(crawler)
+                crawlers[BACKFILL] = crawler
+                process.crawl(crawler, sources=active, routes=config.crawl.backfill)
+            if crawlers:
+                process.start()
+        finally:
+            context.extraction.close()
+            writer.close()
+        per_source = {
+            name: summarize(crawler.stats.get_stats(), process.signalled)
+            for name, crawler in crawlers.items()
+        }
+        per_source.update(not_started)
+        status = finish_run(db, run_id, per_source, failure=writer.failure)
+        db.close()
     finally:
-        context.extraction.close()
-        writer.close()
-    per_source = {name: summarize(crawler.stats.get_stats()) for name, crawler in crawlers.items()}
-    per_source.update(not_started)
-    status = finish_run(db, run_id, per_source, failure=writer.failure)
-    db.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return CrawlResult(
         run_id=run_id,
         status=status,
@@ -178,8 +233,9 @@ def _crawl(config: Config, db_path: Path, overrides: dict[str, str]) -> CrawlRes
     )
 
 
-def summarize(stats: dict[str, Any]) -> dict[str, Any]:
-    """Per-source counts for crawl_runs from one crawler's Scrapy stats."""
+def summarize(stats: dict[str, Any], signalled: bool = False) -> dict[str, Any]:
+    """Per-source counts for crawl_runs from one crawler's Scrapy stats; `signalled`: a
+    signal stopped the crawl."""
     dropped = stats.get("pantau/pages_dropped", 0)
     counts = {
         "requests": stats.get("downloader/request_count", 0),
@@ -188,6 +244,7 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
         "irrelevant": stats.get("pantau/pages_irrelevant", 0),
         "dropped": dropped,
         "errors": stats.get("pantau/errors", 0),
+        "not_modified": stats.get("pantau/not_modified", 0),
     }
     fetched_pages = sum(
         counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped")
@@ -200,7 +257,7 @@ def summarize(stats: dict[str, Any]) -> dict[str, Any]:
     idle = counts["requests"] == 0 and done_before > 0
     worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0 or idle
     counts["status"] = "ok" if worked else "failed"
-    if stats.get("finish_reason") == "shutdown":
+    if signalled or stats.get("finish_reason") == "shutdown":
         counts["status"] = "interrupted"  # a signal stopped it, whatever it had done
     counts["message"] = (
         stats.get("pantau/last_error") or stats.get("finish_reason") or "nothing answered"

@@ -35,7 +35,15 @@ PANTAU_RETRY_AFTER_MAX = 300.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+    # Nearer the network than the cache (900): sees a 304 before it becomes the stored page.
+    "crawler.crawl.revalidation.NotModifiedCounter": 950,
 }
+# Entry pages are fetched with conditional requests (crawl/revalidation.py); the runner puts
+# the cache beside the archive (HTTPCACHE_DIR).
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "crawler.crawl.revalidation.EntryPagesPolicy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_GZIP = True
 ITEM_PIPELINES = {
     "crawler.crawl.pipelines.ExtractPipeline": 300,
     "crawler.crawl.pipelines.ArchivePipeline": 800,
@@ -61,6 +69,9 @@ PANTAU_COMMIT_SECONDS = 2.0
 # quota: past it, writes are refused and the run ends as a storage failure.
 PANTAU_MAX_DB_PAGES = 0
 TELNETCONSOLE_ENABLED = False
-# One line per source comes from `pantau crawl` itself; -s LOG_LEVEL=INFO shows the rest.
+# One line per source comes from `pantau crawl` itself (and a live table on a terminal);
+# `-v` shows more of Scrapy's log, `-q` less.
 LOG_LEVEL = "WARNING"
+# Pages dropped as irrelevant or as no article are expected, and counted: not warnings.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

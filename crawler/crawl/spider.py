@@ -14,6 +14,7 @@ from crawler.config.load import Source
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.dupefilter import ARTICLE_LINK, LINK_SOURCE
 from crawler.crawl.items import FailedFetch, Page, WalkedDay
+from crawler.crawl.revalidation import ENTRY
 from crawler.discover import archives, pagination
 from crawler.discover import links as discovery
 from crawler.discover.targets import FilledTemplate, targets_for
@@ -125,6 +126,7 @@ class NewsSpider(scrapy.Spider):
     def _index_request(self, filled: FilledTemplate, page: int, seen: set[str]):
         # An index's own pages start again at depth 0: paging an index is not following links.
         meta = {"kind": filled.kind, "filled": filled, "page": page, "seen": seen, "depth": 0}
+        meta[ENTRY] = True
         if self.render_entries:
             meta["playwright"] = True
         return scrapy.Request(
@@ -240,7 +242,7 @@ class NewsSpider(scrapy.Spider):
             yield FailedFetch(self.source.name, urls, reason)
 
     def _entry(self, url: str, callback, rendered: bool = False) -> scrapy.Request:
-        meta = {"playwright": True} if rendered else {}
+        meta = {ENTRY: True, **({"playwright": True} if rendered else {})}
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta
         )
@@ -256,7 +258,9 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("pantau/entries_ok")
         for child in children:
             if self._allowed(child):
-                yield scrapy.Request(child, callback=self.parse_sitemap, errback=self.on_error)
+                yield scrapy.Request(
+                    child, callback=self.parse_sitemap, errback=self.on_error, meta={ENTRY: True}
+                )
         articles = [
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]

@@ -1,0 +1,64 @@
+"""What a crawl is doing, while it does it: a live table on a terminal, one row per source.
+
+Only on a terminal: under cron the per-source summary at the end says it all. The table is
+drawn by rich from a thread of its own a few times a second, from the crawlers' stats (one
+counter read at a time, each an atomic read); Scrapy's log lines, written to the stream the
+display wraps, appear above it.
+"""
+
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+# Column title -> the stats key it shows (crawler/crawl/pipelines.py, spider.py).
+COLUMNS = {
+    "requests": "downloader/request_count",
+    "new": "pantau/articles_new",
+    "duplicate": "pantau/articles_duplicate",
+    "irrelevant": "pantau/pages_irrelevant",
+    "dropped": "pantau/pages_dropped",
+    "not modified": "pantau/not_modified",
+    "errors": "pantau/errors",
+}
+
+
+def progress_table(crawlers: dict[str, Any]) -> Table:
+    table = Table(title="pantau crawl", title_justify="left", box=None)
+    table.add_column("source")
+    for title in COLUMNS:
+        table.add_column(title, justify="right")
+    totals = dict.fromkeys(COLUMNS, 0)
+    for name, crawler in list(crawlers.items()):
+        stats = crawler.stats
+        values = {title: stats.get_value(key, 0) or 0 for title, key in COLUMNS.items()}
+        for title, value in values.items():
+            totals[title] += value
+        table.add_row(name, *(str(value) for value in values.values()))
+    if len(crawlers) > 1:
+        table.add_row("all", *(str(value) for value in totals.values()), style="bold")
+    return table
+
+
+class LiveProgress:
+    """A live progress table on the terminal `console` writes to; started before Scrapy
+    sets up its logging, so that its log lines go through the display."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.crawlers: dict[str, Any] = {}
+        self.live = Live(
+            get_renderable=lambda: progress_table(self.crawlers),
+            console=console or Console(),
+            refresh_per_second=2,
+            transient=True,
+            redirect_stdout=True,
+            redirect_stderr=True,
+        )
+
+    def __enter__(self) -> "LiveProgress":
+        self.live.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.live.stop()
