@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -51,10 +52,14 @@ WORDS = (
 
 
 def page_body(template: bytes, number: int) -> bytes:
-    """The real page with a paragraph that makes its text its own."""
+    """The real page with paragraphs that make its text its own: after its first paragraph
+    and before its last (one of them lands in the article's body, whatever the layout)."""
     words = [WORDS[(number * 7 + i * (number % 13 + 1)) % len(WORDS)] for i in range(40)]
-    paragraph = f"<p>Laporan {number}: {' '.join(words)} nomor {number * 31 + 7}.</p>"
-    return re.sub(rb"</p>", lambda m: m.group(0) + paragraph.encode(), template, count=1)
+    paragraph = f"<p>Laporan {number}: {' '.join(words)} nomor {number * 31 + 7}.</p>".encode()
+    ends = [match.end() for match in re.finditer(rb"</p>", template)]
+    for end in sorted({ends[0], ends[-2] if len(ends) > 1 else ends[0]}, reverse=True):
+        template = template[:end] + paragraph + template[end:]
+    return template
 
 
 def serve(port_pipe, pages: int) -> None:
@@ -178,12 +183,14 @@ def pantau_crawl(base: str, work: Path, name: str, settings: dict[str, str]) -> 
     for key, value in settings.items():
         command += ["-s", f"{key}={value}"]
     result = measured(command)
-    stored = subprocess.run(
-        ["sqlite3", str(work / f"{name}.db"), "select count(*) from articles where is_seed = 0"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    result["pages"] = int(stored or 0)
+    conn = sqlite3.connect(work / f"{name}.db")
+    counts = json.loads(conn.execute("select per_source from crawl_runs").fetchone()[0])["bench"]
+    conn.close()
+    # Article pages fetched and judged: new, duplicates (identical copies), dropped.
+    result["pages"] = sum(
+        counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped")
+    )
+    result["new"] = counts["new_articles"]
     if not result["pages"]:
         sys.exit(f"pantau crawl ({name}) stored nothing:\n{result['stdout']}{result['stderr']}")
     return result
@@ -271,14 +278,15 @@ def main() -> None:
                 server.join()
 
     print(f"cores: {cores}; concurrency {args.concurrency}; {args.pages:,} pages\n")
-    print("| run | pages | s | pages/s | CPU s | CPU use | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|")
+    print("| run | pages | new articles | s | pages/s | CPU s | CPU use | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
     rates = {}
     for name, result in rows:
         rate = result["pages"] / result["wall"]
         rates[name[:4].strip()] = rate
         print(
-            f"| {name} | {result['pages']:,} | {result['wall']:.1f} | {rate:.1f} | "
+            f"| {name} | {result['pages']:,} | {result.get('new', '-')} | {result['wall']:.1f} | "
+            f"{rate:.1f} | "
             f"{result['cpu']:.1f} | {result['cpu'] / result['wall']:.0%} | "
             f"{result['rss_mb']:.0f} |"
         )

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from redis.exceptions import RedisError
 from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
@@ -17,8 +18,16 @@ from crawler.archive.runs import save_config
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
 from crawler.cli.topics import config_option, load, outlets_if_any, sources, topic
-from crawler.config.load import ConfigError, body_rules
-from crawler.crawl.runner import SettingError, parse_setting_overrides, run_crawl, seed_archive
+from crawler.config.load import Config, ConfigError, body_rules
+from crawler.crawl.ingest import run_ingest
+from crawler.crawl.runner import (
+    CrawlResult,
+    SettingError,
+    parse_setting_overrides,
+    run_crawl,
+    seed_archive,
+)
+from crawler.crawl.shared import NoIngest
 from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, write_metadata
 from crawler.extract.article import ExtractionError, extract_article
@@ -40,6 +49,7 @@ EXIT_ALL_FAILED = 1
 EXIT_STORAGE = 3
 EXIT_LOCKED = 4
 EXIT_INTERRUPTED = 5
+EXIT_NO_REDIS = 6
 
 
 def check_archive_path(db_path: Path) -> None:
@@ -85,12 +95,20 @@ def cli():
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append Scrapy's log to this file instead of stderr",
 )
-def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, log_file):
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Share the crawl through Redis: take requests from, and send articles to, the run "
+    "`pantau ingest --redis URL` opened (the archive is ingest's; --db is not used)",
+)
+def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, log_file, redis_url):
     """Crawl the configured sources into the archive.
 
     Exit codes, for cron: 0 ok (every source, or some: partial), 1 all sources failed,
     2 bad config or option, 3 storage failure (the archive refused a write), 4 another
-    crawl holds the archive, 5 interrupted (SIGTERM or SIGINT).
+    crawl holds the archive, 5 interrupted (SIGTERM or SIGINT), 6 --redis: Redis not
+    reachable or no `pantau ingest` running there.
 
     Example:
 
@@ -107,16 +125,25 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, lo
         if not log_file.parent.is_dir():
             raise click.UsageError(f"--log-file {log_file}: directory does not exist")
         settings["LOG_FILE"] = str(log_file)
-    check_archive_path(db_path)
+    if not redis_url:
+        check_archive_path(db_path)
     # The live table is for a person at a terminal; cron reads the summary.
     live = sys.stdout.isatty() and not quiet
     try:
-        result = run_crawl(config, db_path, settings, wait=wait, live=live)
+        result = run_crawl(config, db_path, settings, wait=wait, live=live, redis_url=redis_url)
     except SettingError as error:
         raise click.UsageError(str(error))
     except ArchiveLocked as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_LOCKED)
+    except (NoIngest, RedisError) as error:
+        click.echo(f"Error: --redis {redis_url}: {error}", err=True)
+        sys.exit(EXIT_NO_REDIS)
+    report(config, result, quiet)
+
+
+def report(config: Config, result: CrawlResult, quiet: bool) -> None:
+    """The run's summary, one line per source, and its exit code."""
     if result.rescored:
         click.echo(
             f"topics changed ({', '.join(result.changed_topics)}): "
@@ -149,6 +176,39 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, lo
         sys.exit(EXIT_INTERRUPTED)
     if result.per_source and result.status == "failed":
         sys.exit(EXIT_ALL_FAILED)
+
+
+@cli.command()
+@config_option
+@db_option
+@click.option("--redis", "redis_url", metavar="URL", required=True, help="The shared Redis")
+@click.option(
+    "--first-crawler-seconds",
+    type=click.FloatRange(min=0),
+    help="End the run when no crawler has joined within this time (default: wait)",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only problems: failed sources and errors")
+def ingest(config_dir, db_path, redis_url, first_crawler_seconds, quiet):
+    """Open a crawl run shared through Redis, and store what its crawlers send.
+
+    Start it first, then `pantau crawl --redis URL` on any number of machines; it ends,
+    and records the run, when they all have. Exit codes as `pantau crawl`'s.
+
+    Example:
+
+        pantau ingest --redis redis://127.0.0.1:6379/0 --db archive.db
+    """
+    config = load(config_dir)
+    check_archive_path(db_path)
+    try:
+        result = run_ingest(config, db_path, redis_url, first_crawler_seconds)
+    except ArchiveLocked as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except RedisError as error:
+        click.echo(f"Error: --redis {redis_url}: {error}", err=True)
+        sys.exit(EXIT_NO_REDIS)
+    report(config, result, quiet)
 
 
 def log_level(verbose: int, quiet: bool) -> str:

@@ -1,10 +1,13 @@
 """Item pipelines: extract and score a Page, then archive it (or remember why not)."""
 
+from typing import Any
+
 from scrapy import signals
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
+from crawler.archive.writer import ArchiveWriter
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.extraction import Job, WorkerLost
 from crawler.crawl.items import BackfillQueried, FailedFetch, Page, WalkedDay
@@ -92,47 +95,48 @@ class ArchivePipeline:
         self.archive.commit()
 
     def process_item(self, item):
-        if isinstance(item, FailedFetch):
-            for url in item.urls:
-                self.archive.record_url(url, item.source, "error", reason=item.reason[:500])
-            return item
-        if isinstance(item, WalkedDay):
-            self.archive.record_walked_day(item.source, item.day, item.pages, item.links)
-            return item
-        if isinstance(item, BackfillQueried):
-            self.archive.record_backfill_query(
-                item.route, item.source, item.host, item.slice, item.captures
-            )
-            return item
-        page: Page = item
-        first = {
-            key: getattr(page, key)
-            for key in (
-                "url",
-                "status",
-                "headers",
-                "body",
-                "fetched_at",
-                "capture_url",
-                "captured_at",
-            )
-        }
-        parts = [first, *page.later_parts]
-        outcome = self.archive.save_article(
-            page.article, page.source, page.seen_urls, page.relevance, parts
-        )
-        self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
-        return page
+        outcome = store_item(self.archive, item)
+        if outcome:
+            self.crawler.stats.inc_value(f"pantau/articles_{outcome}")
+        return item
 
     def item_dropped(self, item, response, exception):
         if isinstance(exception, ExtractionFailed):
-            status = "error"
             self.crawler.stats.inc_value("pantau/errors")
         else:
             status = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
             self.crawler.stats.inc_value(f"pantau/pages_{status}")
-        best = max(item.relevance.values()) if item.relevance else None
-        for url in dict.fromkeys(item.seen_urls):
-            self.archive.record_url(
-                url, item.source, status, reason=str(exception)[:500], relevance=best
-            )
+        record_dropped(self.archive, item, str(exception), type(exception).__name__)
+
+
+def store_item(archive: ArchiveWriter, item: Any) -> str | None:
+    """Store what a spider yielded; for an article, "new" or "duplicate"."""
+    if isinstance(item, FailedFetch):
+        for url in item.urls:
+            archive.record_url(url, item.source, "error", reason=item.reason[:500])
+        return None
+    if isinstance(item, WalkedDay):
+        archive.record_walked_day(item.source, item.day, item.pages, item.links)
+        return None
+    if isinstance(item, BackfillQueried):
+        archive.record_backfill_query(item.route, item.source, item.host, item.slice, item.captures)
+        return None
+    page: Page = item
+    first = {
+        key: getattr(page, key)
+        for key in ("url", "status", "headers", "body", "fetched_at", "capture_url", "captured_at")
+    }
+    parts = [first, *page.later_parts]
+    return archive.save_article(page.article, page.source, page.seen_urls, page.relevance, parts)
+
+
+# How a page was dropped (the DropItem's class name) -> its status in `urls`: an extraction
+# worker's death is an error (fetched again next time); the rest are not fetched again.
+DROP_STATUS = {"ExtractionFailed": "error", "Irrelevant": "irrelevant"}
+
+
+def record_dropped(archive: ArchiveWriter, item: Page, reason: str, kind: str) -> None:
+    status = DROP_STATUS.get(kind, "dropped")
+    best = max(item.relevance.values()) if item.relevance else None
+    for url in dict.fromkeys(item.seen_urls):
+        archive.record_url(url, item.source, status, reason=reason[:500], relevance=best)

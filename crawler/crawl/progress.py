@@ -42,11 +42,13 @@ def progress_table(crawlers: dict[str, Any]) -> Table:
 
 
 class LiveProgress:
-    """A live progress table on the terminal `console` writes to; started before Scrapy
-    sets up its logging, so that its log lines go through the display."""
+    """A live progress table on the terminal `console` writes to (unless not `enabled`);
+    started before Scrapy sets up its logging, so that its log lines go through the
+    display."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, enabled: bool = True) -> None:
         self.crawlers: dict[str, Any] = {}
+        self.enabled = enabled
         self.live = Live(
             get_renderable=lambda: progress_table(self.crawlers),
             console=console or Console(),
@@ -57,8 +59,10 @@ class LiveProgress:
         )
 
     def __enter__(self) -> "LiveProgress":
-        self.live.start()
+        if self.enabled:
+            self.live.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.live.stop()
+        if self.enabled:
+            self.live.stop()

@@ -2,6 +2,8 @@
 
 import logging
 import signal
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from crawler.archive.runs import finish_run, mark_killed_runs, save_config, star
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
+from crawler.crawl import shared
 from crawler.crawl.backfill import BackfillSpider
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.extraction import default_processes
@@ -135,15 +138,17 @@ def run_crawl(
     overrides: dict[str, str],
     wait: bool = False,
     live: bool = False,
+    redis_url: str | None = None,
 ) -> CrawlResult:
     """Seed the archive, crawl every source in-process, and record the run; one crawl per
     archive at a time (ArchiveLocked, unless `wait`). `live`: a progress table on the
-    terminal while it runs."""
-    with crawl_lock(db_path, wait):
-        if not live:
-            return _crawl(config, db_path, overrides, {})
-        with LiveProgress() as progress:
-            return _crawl(config, db_path, overrides, progress.crawlers)
+    terminal while it runs. `redis_url`: crawl for the run a `pantau ingest` opened there
+    (crawl/shared.py) instead; the archive is ingest's."""
+    if redis_url:
+        with LiveProgress(enabled=live) as progress:
+            return _shared_crawl(config, overrides, redis_url, progress.crawlers)
+    with crawl_lock(db_path, wait), LiveProgress(enabled=live) as progress:
+        return _crawl(config, db_path, overrides, progress.crawlers)
 
 
 def _crawl(
@@ -161,7 +166,6 @@ def _crawl(
     # Under the lock no other crawl runs: a run still "running" was killed.
     mark_killed_runs(db)
     run_id = start_run(db)
-    process = SignalledProcess(settings)
     writer_db = open_db(db_path)
     if settings.getint("PANTAU_MAX_DB_PAGES"):
         writer_db.execute(f"pragma max_page_count = {settings.getint('PANTAU_MAX_DB_PAGES')}")
@@ -170,6 +174,70 @@ def _crawl(
         batch_articles=settings.getint("PANTAU_COMMIT_ARTICLES"),
         batch_seconds=settings.getfloat("PANTAU_COMMIT_SECONDS"),
     )
+
+    def record(per_source: dict[str, dict[str, Any]]) -> str:
+        status = finish_run(db, run_id, per_source, failure=writer.failure)
+        db.close()
+        return status
+
+    per_source, status = _run_spiders(config, settings, writer, processes, crawlers, record)
+    return CrawlResult(
+        run_id=run_id,
+        status=status,
+        per_source=per_source,
+        failure=writer.failure,
+        changed_topics=changed,
+        rescored=rescored,
+    )
+
+
+def _shared_crawl(
+    config: Config, overrides: dict[str, str], redis_url: str, crawlers: dict[str, Any]
+) -> CrawlResult:
+    """Crawl for a run shared through Redis: requests from and to the shared queues, items
+    to the writer. The spiders' reads of an archive (walked days, recent articles) go to an
+    empty one of this process: the real one may be on another machine."""
+    server = shared.connect(redis_url)
+    run_id = int(shared.require_run(server))
+    with tempfile.TemporaryDirectory(prefix="pantau-crawler-") as scratch:
+        db_path = Path(scratch) / "scratch.db"
+        settings = build_settings(config, db_path, overrides)
+        settings.setdict(shared.scrapy_settings(redis_url), priority="cmdline")
+        processes = extract_processes(settings)
+        seed_archive(config, db_path)
+        writer = ArchiveWriter(open_db(db_path), batch_articles=2000, batch_seconds=60)
+        try:
+            per_source, _ = _run_spiders(
+                config, settings, writer, processes, crawlers, lambda per_source: ""
+            )
+        finally:
+            shared.release(server)
+    for counts in per_source.values():
+        if counts["status"] == "failed" and not counts["errors"]:
+            # The other crawlers took every request: this one had nothing left to do.
+            counts.update(status="ok", message="nothing left to fetch")
+    statuses = {counts["status"] for counts in per_source.values()}
+    status = (
+        "ok"
+        if statuses == {"ok"}
+        else "interrupted"
+        if "interrupted" in statuses
+        else ("partial" if "ok" in statuses else "failed")
+    )
+    return CrawlResult(run_id=run_id, status=status, per_source=per_source)
+
+
+def _run_spiders(
+    config: Config,
+    settings: Settings,
+    writer: ArchiveWriter,
+    processes: int,
+    crawlers: dict[str, Any],
+    record: Callable[[dict[str, dict[str, Any]]], str],
+) -> tuple[dict[str, dict[str, Any]], str]:
+    """One crawler per active source (and the web archives' one), run to their end; then
+    `record` the per-source counts. Returns them and what `record` said."""
+    process = SignalledProcess(settings)
     # A refused write stops every crawler: nothing more could be stored.
     writer.on_failure = lambda reason: deferred_from_coro(process.stop())
     context = CrawlContext(
@@ -218,19 +286,10 @@ def _crawl(
             for name, crawler in crawlers.items()
         }
         per_source.update(not_started)
-        status = finish_run(db, run_id, per_source, failure=writer.failure)
-        db.close()
+        return per_source, record(per_source)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-    return CrawlResult(
-        run_id=run_id,
-        status=status,
-        per_source=per_source,
-        failure=writer.failure,
-        changed_topics=changed,
-        rescored=rescored,
-    )
 
 
 def summarize(stats: dict[str, Any], signalled: bool = False) -> dict[str, Any]:
@@ -255,7 +314,9 @@ def summarize(stats: dict[str, Any], signalled: bool = False) -> dict[str, Any]:
         "pantau/backfill_slices_done", 0
     )
     idle = counts["requests"] == 0 and done_before > 0
-    worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0 or idle
+    # (Sent: a crawler of a shared crawl hands its pages to `pantau ingest`.)
+    sent = stats.get("pantau/items_sent", 0)
+    worked = stats.get("pantau/entries_ok", 0) > 0 or fetched_pages > 0 or sent > 0 or idle
     counts["status"] = "ok" if worked else "failed"
     if signalled or stats.get("finish_reason") == "shutdown":
         counts["status"] = "interrupted"  # a signal stopped it, whatever it had done

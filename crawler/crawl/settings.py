@@ -61,6 +61,9 @@ PANTAU_REFRESH_DAYS = 0
 # unset, one per core; 0, in the reactor's thread.
 PANTAU_EXTRACT_PROCESSES = None
 
+# `pantau crawl --redis`: seconds between a crawler's heartbeats (crawl/shared.py).
+PANTAU_REDIS_HEARTBEAT = 5.0
+
 DB_PATH = "archive.db"
 # Group commit (crawler/archive/writer.py): a commit per this many writes, or this many seconds.
 PANTAU_COMMIT_ARTICLES = 2000

@@ -70,11 +70,15 @@ class NewsSpider(scrapy.Spider):
         self.source = source
         self.hosts = source.allowed_hosts()
         self.related_depth = 0  # set from settings in start()
+        self.shared = False
 
     async def start(self):
         self.context = CrawlContext.of(self.crawler)
         self.targets = targets_for(self.context.topics)
         self.related_depth = self.settings.getint("PANTAU_RELATED_DEPTH")
+        # Crawlers sharing a Redis queue (crawl/shared.py) each start from every entry page:
+        # the shared filter lets one of them fetch it.
+        self.shared = bool(self.settings.get("REDIS_URL"))
         for url in self.source.feeds:
             yield self._entry(url, self.parse_feed)
         for url in self.source.sitemaps:
@@ -133,7 +137,7 @@ class NewsSpider(scrapy.Spider):
             filled.url(page),
             callback=self.parse_index,
             errback=self.on_error,
-            dont_filter=True,
+            dont_filter=not self.shared,
             meta=meta,
         )
 
@@ -244,7 +248,7 @@ class NewsSpider(scrapy.Spider):
     def _entry(self, url: str, callback, rendered: bool = False) -> scrapy.Request:
         meta = {ENTRY: True, **({"playwright": True} if rendered else {})}
         return scrapy.Request(
-            url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta
+            url, callback=callback, errback=self.on_error, dont_filter=not self.shared, meta=meta
         )
 
     def _entry_parsed(self, response: Response, kind: str, links, children):

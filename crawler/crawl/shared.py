@@ -1,0 +1,214 @@
+"""Crawling on several processes or machines, sharing one queue through Redis.
+
+`pantau ingest --redis URL` owns the archive: it opens a run, puts the archive's known URLs
+into the shared duplicate filter, and stores what the crawlers send, as the one writer
+SQLite wants. `pantau crawl --redis URL`, started any number of times on any machine,
+crawls with scrapy-redis's scheduler: every request goes into one Redis queue per source,
+and any crawler takes the next one; one duplicate filter (a Redis set of URL ids, the
+archive's own `urls.id`) lets each URL through once. Pages are extracted and scored where
+they were fetched, and travel to the writer through a Redis list (scrapy-redis's item
+pipeline predates Scrapy 2.19's signature, so they go through `RedisItemPipeline` here).
+
+A crawler that is killed loses the requests it had taken from the queue: they are in the
+filter, so no one else fetches them in this run; the next run (a new filter) does.
+"""
+
+import os
+import pickle
+import socket
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from scrapy import Request, signals
+from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
+from scrapy_redis.dupefilter import RFPDupeFilter as RedisDupeFilter
+from twisted.internet import task
+
+from crawler.crawl.dupefilter import ORIGINAL_URL
+from crawler.urls import normalize_url, url_id
+
+# scrapy-redis 0.9 still calls Scrapy APIs that 2.19 deprecates; it works, and says so on
+# every run.
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
+
+PREFIX = "pantau"
+RUN = f"{PREFIX}:run"  # the open run: set by ingest while it takes items
+ITEMS = f"{PREFIX}:items"
+DUPEFILTER = f"{PREFIX}:dupefilter"
+CRAWLERS = f"{PREFIX}:crawlers:"  # + host:pid, a heartbeat with a time to live
+# A crawler beats every PANTAU_REDIS_HEARTBEAT seconds (a setting); one silent for
+# TTL_BEATS beats is taken for dead.
+TTL_BEATS = 6
+
+
+class NoIngest(Exception):
+    """No `pantau ingest` has opened a run on this Redis."""
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)
+
+
+def scrapy_settings(url: str) -> dict[str, Any]:
+    """The settings that put a crawl's scheduling on Redis."""
+    return {
+        "REDIS_URL": url,
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "SCHEDULER_QUEUE_KEY": f"{PREFIX}:%(spider)s:requests",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+        # One filter for every source and crawler; ingest starts it afresh for each run.
+        "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER,
+        "DUPEFILTER_CLASS": "crawler.crawl.shared.SharedUrlFilter",
+        "SCHEDULER_PERSIST": True,
+        # A crawler whose queue is empty waits a little for others' requests before it ends.
+        "SCHEDULER_IDLE_BEFORE_CLOSE": 2,
+        "ITEM_PIPELINES": {
+            "crawler.crawl.pipelines.ExtractPipeline": 300,
+            "crawler.crawl.shared.RedisItemPipeline": 800,
+        },
+        "EXTENSIONS": {"crawler.crawl.shared.Heartbeat": 500},
+    }
+
+
+def request_key(request: Request) -> str:
+    """What the shared filter remembers of a request: its URL's id in the archive's `urls`
+    (a web archive's copy by the article's own URL)."""
+    return url_id(normalize_url(request.meta.get(ORIGINAL_URL) or request.url))
+
+
+class SharedUrlFilter(RedisDupeFilter):
+    """scrapy-redis's filter, keyed by the archive's URL ids, so that ingest can seed it with
+    every URL the archive knows."""
+
+    def request_seen(self, request: Request) -> bool:
+        if "redirect_urls" in request.meta:
+            return False  # a hop of a redirect: loops must run into REDIRECT_MAX_TIMES
+        return self.server.sadd(self.key, request_key(request)) == 0
+
+    def close(self, reason: str = "") -> None:
+        pass  # the filter is the run's, not this crawler's: ingest clears it
+
+
+@dataclass
+class Envelope:
+    """One thing a crawler sends the writer: an item, a dropped page, or its counts."""
+
+    kind: str  # "item", "dropped", "stats"
+    source: str
+    payload: Any = None
+    reason: str = ""
+    drop_kind: str = ""  # the DropItem's class name (crawl/pipelines.py DROP_STATUS)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def send(server: redis.Redis, envelope: Envelope) -> None:
+    server.rpush(ITEMS, pickle.dumps(envelope, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class RedisItemPipeline:
+    """Sends items and dropped pages to the writer (`pantau ingest`) through Redis."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.server = connect(crawler.settings["REDIS_URL"])
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RedisItemPipeline":
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        send(self.server, Envelope("item", getattr(item, "source", ""), payload=item))
+        self.crawler.stats.inc_value("pantau/items_sent")
+        return item
+
+    def item_dropped(self, item: Any, response: Any, exception: Exception) -> None:
+        from crawler.crawl.pipelines import ExtractionFailed, Irrelevant
+
+        if isinstance(exception, ExtractionFailed):
+            self.crawler.stats.inc_value("pantau/errors")
+        else:
+            kind = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
+            self.crawler.stats.inc_value(f"pantau/pages_{kind}")
+        item.body, item.later_parts = b"", []  # the writer keeps only the URLs and reason
+        send(
+            self.server,
+            Envelope(
+                "dropped",
+                item.source,
+                payload=item,
+                reason=str(exception)[:500],
+                drop_kind=type(exception).__name__,
+            ),
+        )
+
+
+class Heartbeat:
+    """Tells ingest this crawler is alive (a key that expires if it dies), keeps a spider
+    whose queue ran dry waiting a while for requests other crawlers may still add, and sends
+    its counts when each source's spider closes."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.server = connect(crawler.settings["REDIS_URL"])
+        self.key = f"{CRAWLERS}{socket.gethostname()}:{os.getpid()}"
+        self.every = crawler.settings.getfloat("PANTAU_REDIS_HEARTBEAT")
+        self.beat = task.LoopingCall(self._beat)
+        self.idle_since: float | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.busy, signal=signals.request_scheduled)
+        crawler.signals.connect(self.busy, signal=signals.request_reached_downloader)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "Heartbeat":
+        return cls(crawler)
+
+    def _beat(self) -> None:
+        self.server.set(self.key, "1", px=int(self.every * TTL_BEATS * 1000))
+
+    def spider_opened(self, spider: Any) -> None:
+        self._beat()
+        if not self.beat.running:
+            self.beat.start(self.every, now=False)
+
+    def busy(self, request: Any, spider: Any) -> None:
+        self.idle_since = None
+
+    def spider_idle(self, spider: Any) -> None:
+        # Another crawler may be parsing a page whose links will fill this queue: wait as
+        # long as a crawler may stay silent before it is taken for dead.
+        queued = self.server.zcard(f"{PREFIX}:{spider.name}:requests")
+        now = time.monotonic()
+        if self.idle_since is None or queued:
+            self.idle_since = now
+        if queued or now - self.idle_since < self.every * TTL_BEATS:
+            raise DontCloseSpider
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if self.beat.running:
+            self.beat.stop()
+        stats = dict(self.crawler.stats.get_stats())
+        stats["finish_reason"] = reason
+        name = getattr(getattr(spider, "source", None), "name", spider.name)
+        send(self.server, Envelope("stats", name, stats=_plain(stats)))
+
+
+def release(server: redis.Redis) -> None:
+    """This crawler process is done: ingest stops waiting for it."""
+    server.delete(f"{CRAWLERS}{socket.gethostname()}:{os.getpid()}")
+
+
+def _plain(stats: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in stats.items() if isinstance(value, (int, float, str))}
+
+
+def require_run(server: redis.Redis) -> str:
+    run = server.get(RUN)
+    if run is None:
+        raise NoIngest("no `pantau ingest` has opened a run on this Redis: start it first")
+    return run.decode() if isinstance(run, bytes) else str(run)

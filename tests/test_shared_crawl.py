@@ -1,0 +1,205 @@
+"""Crawling shared through Redis: several crawler processes, one queue, one writer.
+
+A redis-server runs on 127.0.0.1: the one at PANTAU_REDIS_URL (.ci/run starts it), or one
+this module starts on a free port; without either, the tests skip and say why.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import redis
+from click.testing import CliRunner
+
+from crawler.cli.main import cli
+from tests.conftest import (
+    LOOPBACK_SETTINGS,
+    OFFLINE_ENV,
+    ROOT,
+    rows,
+    run_pantau,
+    seed_topic,
+    write_config,
+)
+from tests.mockweb import MockWeb, Reply, rss
+from tests.pastweb import STORY_TITLE
+from tests.test_runs import _distinct_story
+
+ARTICLES = 80
+FAST_BEAT = {"PANTAU_REDIS_HEARTBEAT": "0.5"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    given = os.environ.get("PANTAU_REDIS_URL")
+    if given:
+        yield given
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("no redis-server (apt-get install -y redis-server) and no PANTAU_REDIS_URL")
+    port = _free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+    yield url
+    server.terminate()
+    server.wait(timeout=60)
+
+
+@pytest.fixture
+def clean_redis(redis_url):
+    redis.Redis.from_url(redis_url).flushdb()
+    return redis_url
+
+
+@pytest.fixture(scope="module")
+def story_web():
+    web = MockWeb()
+    items = []
+    for number in range(ARTICLES):
+        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
+        web.routes[path] = Reply(body=_distinct_story(number))
+        items.append((STORY_TITLE.format(number=number), web.url(path)))
+    web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
+    web.start()
+    yield web
+    web.stop()
+
+
+def _command(*args: str, settings: dict | None = None) -> list[str]:
+    command = [sys.executable, "-m", "crawler", *args]
+    for name, value in {**LOOPBACK_SETTINGS, **FAST_BEAT, **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def _start(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **OFFLINE_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _ingest(config, db, url) -> subprocess.Popen:
+    process = _start(
+        [sys.executable, "-m", "crawler", "ingest", "--config", str(config), "--db", str(db)]
+        + ["--redis", url, "--first-crawler-seconds", "120"]
+    )
+    deadline = time.monotonic() + 120
+    while not redis.Redis.from_url(url).exists("pantau:run"):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "ingest never opened its run"
+        time.sleep(0.05)
+    return process
+
+
+def _article_fetches(web) -> Counter:
+    return Counter(path for _, path in list(web.log) if "/kabar/2023/" in path)
+
+
+def test_two_crawlers_and_one_writer_fetch_and_store_everything_once(
+    story_web, clean_redis, tmp_path
+):
+    config = write_config(
+        tmp_path / "c",
+        [{"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [story_web.url("/kabar/rss.xml")]}],
+        [seed_topic(0.15)],
+    )
+    db = tmp_path / "archive.db"
+    before = _article_fetches(story_web)
+    ingest = _ingest(config, db, clean_redis)
+    crawlers = [
+        _start(_command("crawl", "--config", str(config), "--redis", clean_redis)) for _ in range(2)
+    ]
+    for crawler in crawlers:
+        output, errors = crawler.communicate(timeout=240)
+        assert crawler.returncode == 0, output + errors[-2000:]
+    output, errors = ingest.communicate(timeout=240)
+    assert ingest.returncode == 0, output + errors[-2000:]
+    fetched = _article_fetches(story_web) - before
+    assert len(fetched) == ARTICLES and set(fetched.values()) == {1}  # each URL once
+    stored = rows(db, "select url from articles where is_seed = 0")
+    assert len(stored) == len({row["url"] for row in stored}) == ARTICLES
+    run = rows(db, "select status, per_source from crawl_runs")
+    assert run[0]["status"] == "ok" and f'"new_articles": {ARTICLES}' in run[0]["per_source"]
+    assert "kabar: ok" in output and f"{ARTICLES} new" in output
+
+
+def test_a_killed_crawler_leaves_the_queue_to_the_other_and_the_next_run_finishes(
+    story_web, clean_redis, tmp_path
+):
+    config = write_config(
+        tmp_path / "c",
+        [{"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [story_web.url("/kabar/rss.xml")]}],
+        [seed_topic(0.15)],
+    )
+    db = tmp_path / "archive.db"
+    slow = {"CONCURRENT_REQUESTS": "2", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
+    before = sum(_article_fetches(story_web).values())
+    ingest = _ingest(config, db, clean_redis)
+    crawl = ["crawl", "--config", str(config), "--redis", clean_redis]
+    doomed = _start(_command(*crawl, settings=slow))
+    survivor = _start(_command(*crawl, settings=slow))
+    deadline = time.monotonic() + 120
+    while sum(_article_fetches(story_web).values()) - before < 10:
+        assert doomed.poll() is None and time.monotonic() < deadline, "nothing was fetched"
+        time.sleep(0.05)
+    doomed.kill()
+    doomed.communicate(timeout=60)
+    output, errors = survivor.communicate(timeout=240)
+    assert survivor.returncode == 0, output + errors[-2000:]
+    assert not any(redis.Redis.from_url(clean_redis).scan_iter("pantau:*:requests*"))
+    output, errors = ingest.communicate(timeout=240)
+    assert ingest.returncode == 0, output + errors[-2000:]
+    stored = len(rows(db, "select id from articles where is_seed = 0"))
+    assert 0 < stored <= ARTICLES
+    # What the killed crawler had in hand is fetched by the next run.
+    ingest = _ingest(config, db, clean_redis)
+    again = _start(_command(*crawl))
+    output, errors = again.communicate(timeout=240)
+    assert again.returncode == 0, output + errors[-2000:]
+    ingest.communicate(timeout=240)
+    assert ingest.returncode == 0
+    assert len(rows(db, "select id from articles where is_seed = 0")) == ARTICLES
+    statuses = [row["status"] for row in rows(db, "select status from crawl_runs")]
+    assert statuses == ["ok", "ok"]
+
+
+def test_a_crawler_without_an_ingest_or_a_redis_says_so_in_one_line(clean_redis, tmp_path):
+    config = write_config(tmp_path / "c", [{"name": "kabar", "feeds": ["http://127.0.0.1:9/"]}], [])
+    alone = run_pantau("crawl", "--config", str(config), "--redis", clean_redis)
+    assert alone.returncode == 6 and "pantau ingest" in alone.stderr
+    gone = f"redis://127.0.0.1:{_free_port()}/0"
+    unreachable = run_pantau("crawl", "--config", str(config), "--redis", gone)
+    assert unreachable.returncode == 6 and "Traceback" not in unreachable.stderr
+    ingest = CliRunner().invoke(
+        cli, ["ingest", "--config", str(config), "--db", str(tmp_path / "a.db"), "--redis", gone]
+    )
+    assert ingest.exit_code == 6 and "Error: --redis" in ingest.output
+    assert not (tmp_path / "a.db").exists()
