@@ -14,7 +14,10 @@ page is one of the real pages in ../shared/data/real with a paragraph of its own
   (PANTAU_EXTRACT_PROCESSES=0), both with a topic that keeps every page (min_relevance 0);
 - the ceiling that extraction sets: the cores / the median CPU time per page of extract +
   score + store, measured here on a sample of the same pages;
-- the peak memory of a crawl of --memory-pages pages (0: skipped).
+- the peak memory of a crawl of --memory-pages pages (0: skipped);
+- (r1), (r2): the crawl shared on Redis (a redis-server of its own): `pantau ingest` with
+  one, then two `pantau crawl --redis` processes, on the same machine (skipped without
+  redis-server, or with --no-redis).
 
 Each crawl runs as its own process with the same concurrency settings; printed per run:
 pages, seconds (wall clock of the process, start-up included), pages/s, CPU seconds (the
@@ -23,10 +26,14 @@ of (a), or, where the ceiling is lower than (a), (b) >= 80% of the ceiling.
 """
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
 import re
+import resource
+import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -57,6 +64,8 @@ def page_body(template: bytes, number: int) -> bytes:
     words = [WORDS[(number * 7 + i * (number % 13 + 1)) % len(WORDS)] for i in range(40)]
     paragraph = f"<p>Laporan {number}: {' '.join(words)} nomor {number * 31 + 7}.</p>".encode()
     ends = [match.end() for match in re.finditer(rb"</p>", template)]
+    if not ends:  # a page without paragraphs: its text ends where its body does
+        ends = [match.start() for match in re.finditer(rb"</article>|</body>", template)][:1]
     for end in sorted({ends[0], ends[-2] if len(ends) > 1 else ends[0]}, reverse=True):
         template = template[:end] + paragraph + template[end:]
     return template
@@ -228,12 +237,92 @@ def ceiling_per_page(base: str, sample: int, work: Path) -> float:
     return statistics.median(costs) + commit_share
 
 
+@contextlib.contextmanager
+def redis_server():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    import redis
+
+    for _ in range(600):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def shared_crawl(base: str, work: Path, crawlers: int, settings: dict[str, str], url: str) -> dict:
+    """`pantau ingest` and `crawlers` `pantau crawl --redis` processes on the same pages;
+    wall clock from ingest's start to its end, CPU of all of them."""
+    import redis
+
+    name = f"redis-{crawlers}"
+    config = write_config(
+        work / f"config-{name}",
+        [{"name": "bench", "hosts": ["127.0.0.1"], "sitemaps": [f"{base}/sitemap.xml"]}],
+        [{**seed_topic(), "min_relevance": 0}],
+    )
+    env = {**os.environ, **OFFLINE}
+    db = work / f"{name}.db"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "ingest", "--config", str(config), "--db", str(db)]
+        + ["--redis", url, "--first-crawler-seconds", "600"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    while not redis.Redis.from_url(url).exists("pantau:run"):
+        time.sleep(0.05)
+    # A short heartbeat: a crawler with nothing left waits six beats before it ends.
+    command = [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--redis", url]
+    for key, value in {**settings, "PANTAU_REDIS_HEARTBEAT": "0.5"}.items():
+        command += ["-s", f"{key}={value}"]
+    running = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for _ in range(crawlers)
+    ]
+    for crawler in running:
+        crawler.wait()
+    ingest.communicate()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    conn = sqlite3.connect(db)
+    counts = json.loads(conn.execute("select per_source from crawl_runs").fetchone()[0])["bench"]
+    conn.close()
+    pages = sum(counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped"))
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "rss_mb": float("nan"),
+        "pages": pages,
+        "new": counts["new_articles"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--memory-pages", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--sample", type=int, default=200, help="pages timed for the ceiling")
+    parser.add_argument(
+        "--no-redis", dest="redis", action="store_false", help="skip the runs shared on Redis"
+    )
     args = parser.parse_args()
     if not (REAL_DATA / "manifest.json").exists():
         sys.exit(f"real pages not found at {REAL_DATA}")
@@ -266,6 +355,16 @@ def main() -> None:
                         )
                     )
                     per_page = ceiling_per_page(base, args.sample, work)
+                    if args.redis and shutil.which("redis-server"):
+                        with redis_server() as url:
+                            for crawlers in (1, 2):
+                                rows.append(
+                                    (
+                                        f"(r{crawlers}) shared on Redis: {crawlers} crawler "
+                                        "process(es) + pantau ingest",
+                                        shared_crawl(base, work, crawlers, settings, url),
+                                    )
+                                )
                 else:
                     rows.append(
                         (
@@ -288,7 +387,7 @@ def main() -> None:
             f"| {name} | {result['pages']:,} | {result.get('new', '-')} | {result['wall']:.1f} | "
             f"{rate:.1f} | "
             f"{result['cpu']:.1f} | {result['cpu'] / result['wall']:.0%} | "
-            f"{result['rss_mb']:.0f} |"
+            f"{result['rss_mb']:.0f} |".replace("nan", "-")
         )
     ceiling = cores / per_page
     bare, full, thread = rates["(a)"], rates["(b)"], rates["(b0)"]
@@ -298,6 +397,11 @@ def main() -> None:
     )
     print(f"(b) / (a) = {full / bare:.2f}; (b) / ceiling = {full / ceiling:.2f}")
     print(f"(b0) / (a) = {thread / bare:.2f}; (b) / (b0) = {full / thread:.2f}")
+    if "(r1)" in rates:
+        print(
+            f"shared on Redis: (r2) / (r1) = {rates['(r2)'] / rates['(r1)']:.2f}, "
+            f"(r1) / (b) = {rates['(r1)'] / full:.2f} (one machine: the crawlers share its cores)"
+        )
     target = "(b) >= 80% of the ceiling" if ceiling < bare else "(b) >= 50% of (a)"
     met = full >= 0.8 * ceiling if ceiling < bare else full >= 0.5 * bare
     print(f"target {target}: {'met' if met else 'not met'}")

@@ -137,6 +137,19 @@ def run_pantau(*args: str, settings: dict | None = None, timeout: float = 240):
     )
 
 
+def start_pantau(command: list[str]) -> subprocess.Popen:
+    """Start a command (a `python -m crawler ...` one) as a test's own process: offline, in
+    the repository, its output captured as text."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **OFFLINE_ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def rows(db_path: Path, sql: str, params=()) -> list[dict]:
     db = Database(db_path)
     try:

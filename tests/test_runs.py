@@ -27,6 +27,7 @@ from tests.conftest import (
     rows,
     run_pantau,
     seed_topic,
+    start_pantau,
     write_config,
 )
 from tests.mockweb import MockWeb, Reply, rss
@@ -35,15 +36,21 @@ from tests.pastweb import STORY_TITLE, plain_article, story_article
 ARTICLES = 30
 
 
-@pytest.fixture(scope="module")
-def story_web():
+def story_feed_web(count: int, page=lambda number: story_article(number, date(2023, 9, 18))):
+    """A web (not started) whose feed /kabar/rss.xml lists `count` articles of the story."""
     web = MockWeb()
     items = []
-    for number in range(ARTICLES):
+    for number in range(count):
         path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
-        web.routes[path] = Reply(body=story_article(number, date(2023, 9, 18)))
+        web.routes[path] = Reply(body=page(number))
         items.append((STORY_TITLE.format(number=number), web.url(path)))
     web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
+    return web
+
+
+@pytest.fixture(scope="module")
+def story_web():
+    web = story_feed_web(ARTICLES)
     # A slow article: a crawl is still fetching it when the test signals it.
     slow = "/kabar/2023/09/18/kim-jong-un-vladivostok-lambat"
     web.routes[slow] = Reply(body=story_article(999, date(2023, 9, 18)), drip=0.2)
@@ -404,14 +411,7 @@ def _distinct_story(number: int) -> bytes:
 
 
 def test_sigkill_at_any_moment_loses_nothing_and_later_runs_finish_the_work(tmp_path):
-    web = MockWeb()
-    items = []
-    for number in range(150):
-        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
-        web.routes[path] = Reply(body=_distinct_story(number))
-        items.append((STORY_TITLE.format(number=number), web.url(path)))
-    web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
-    web.start()
+    web = story_feed_web(150, _distinct_story).start()
     try:
         config = config_for(web, tmp_path / "c")
         reference = tmp_path / "reference.db"
@@ -474,14 +474,7 @@ def test_a_second_sigint_forces_the_stop_and_the_run_is_still_recorded(story_web
     command = _crawl_command(config, db, "-s", "DOWNLOAD_TIMEOUT=60")
     slow = "/kabar/2023/09/18/kim-jong-un-vladivostok-lambat"
     asked_before = len(story_web.requests_for(slow))  # the web serves every test here
-    crawl = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **OFFLINE_ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    crawl = start_pantau(command)
     deadline = time.monotonic() + 120
     while len(story_web.requests_for(slow)) <= asked_before:
         assert crawl.poll() is None and time.monotonic() < deadline, "the crawl never fetched"

@@ -17,18 +17,8 @@ import redis
 from click.testing import CliRunner
 
 from crawler.cli.main import cli
-from tests.conftest import (
-    LOOPBACK_SETTINGS,
-    OFFLINE_ENV,
-    ROOT,
-    rows,
-    run_pantau,
-    seed_topic,
-    write_config,
-)
-from tests.mockweb import MockWeb, Reply, rss
-from tests.pastweb import STORY_TITLE
-from tests.test_runs import _distinct_story
+from tests.conftest import LOOPBACK_SETTINGS, rows, run_pantau, start_pantau, write_config
+from tests.test_runs import _distinct_story, config_for, story_feed_web
 
 ARTICLES = 80
 FAST_BEAT = {"PANTAU_REDIS_HEARTBEAT": "0.5"}
@@ -76,14 +66,7 @@ def clean_redis(redis_url):
 
 @pytest.fixture(scope="module")
 def story_web():
-    web = MockWeb()
-    items = []
-    for number in range(ARTICLES):
-        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
-        web.routes[path] = Reply(body=_distinct_story(number))
-        items.append((STORY_TITLE.format(number=number), web.url(path)))
-    web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
-    web.start()
+    web = story_feed_web(ARTICLES, _distinct_story).start()
     yield web
     web.stop()
 
@@ -95,19 +78,8 @@ def _command(*args: str, settings: dict | None = None) -> list[str]:
     return command
 
 
-def _start(command: list[str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **OFFLINE_ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _ingest(config, db, url) -> subprocess.Popen:
-    process = _start(
+    process = start_pantau(
         [sys.executable, "-m", "crawler", "ingest", "--config", str(config), "--db", str(db)]
         + ["--redis", url, "--first-crawler-seconds", "120"]
     )
@@ -126,16 +98,13 @@ def _article_fetches(web) -> Counter:
 def test_two_crawlers_and_one_writer_fetch_and_store_everything_once(
     story_web, clean_redis, tmp_path
 ):
-    config = write_config(
-        tmp_path / "c",
-        [{"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [story_web.url("/kabar/rss.xml")]}],
-        [seed_topic(0.15)],
-    )
+    config = config_for(story_web, tmp_path / "c")
     db = tmp_path / "archive.db"
     before = _article_fetches(story_web)
     ingest = _ingest(config, db, clean_redis)
     crawlers = [
-        _start(_command("crawl", "--config", str(config), "--redis", clean_redis)) for _ in range(2)
+        start_pantau(_command("crawl", "--config", str(config), "--redis", clean_redis))
+        for _ in range(2)
     ]
     for crawler in crawlers:
         output, errors = crawler.communicate(timeout=240)
@@ -154,18 +123,14 @@ def test_two_crawlers_and_one_writer_fetch_and_store_everything_once(
 def test_a_killed_crawler_leaves_the_queue_to_the_other_and_the_next_run_finishes(
     story_web, clean_redis, tmp_path
 ):
-    config = write_config(
-        tmp_path / "c",
-        [{"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [story_web.url("/kabar/rss.xml")]}],
-        [seed_topic(0.15)],
-    )
+    config = config_for(story_web, tmp_path / "c")
     db = tmp_path / "archive.db"
     slow = {"CONCURRENT_REQUESTS": "2", "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
     before = sum(_article_fetches(story_web).values())
     ingest = _ingest(config, db, clean_redis)
     crawl = ["crawl", "--config", str(config), "--redis", clean_redis]
-    doomed = _start(_command(*crawl, settings=slow))
-    survivor = _start(_command(*crawl, settings=slow))
+    doomed = start_pantau(_command(*crawl, settings=slow))
+    survivor = start_pantau(_command(*crawl, settings=slow))
     deadline = time.monotonic() + 120
     while sum(_article_fetches(story_web).values()) - before < 10:
         assert doomed.poll() is None and time.monotonic() < deadline, "nothing was fetched"
@@ -181,7 +146,7 @@ def test_a_killed_crawler_leaves_the_queue_to_the_other_and_the_next_run_finishe
     assert 0 < stored <= ARTICLES
     # What the killed crawler had in hand is fetched by the next run.
     ingest = _ingest(config, db, clean_redis)
-    again = _start(_command(*crawl))
+    again = start_pantau(_command(*crawl))
     output, errors = again.communicate(timeout=240)
     assert again.returncode == 0, output + errors[-2000:]
     ingest.communicate(timeout=240)

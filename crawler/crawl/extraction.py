@@ -5,11 +5,14 @@ would hold up every download and use one core, whatever the machine has. Here ea
 goes to a process pool (`PANTAU_EXTRACT_PROCESSES`, by default one per core) while the
 reactor keeps fetching; 0 runs it in the reactor's thread, as a plain function call.
 
-Workers are forked from the crawl, so they start with its modules already imported; they
-receive the body rules and topic profiles once, and per page only what that page needs. A
-worker that dies on a page (a crash in a parser, memory) costs that page, counted as
-dropped: the pool is started again, and the pages it held are tried again one process
-each.
+The workers are forked from the crawl before it starts (`start`), so they begin with its
+modules already imported, and hold nothing the crawl opens later: a forked child keeps a
+copy of every descriptor its parent has, and a browser's pipes held open by a worker keep
+the browser from closing. They receive the body rules and topic profiles once, and per page
+only what that page needs. A worker that dies on a page (a crash in a parser, memory)
+costs that page, counted as an error: the pool is started again, and the pages it held
+are tried again one process each; those processes are spawned (a fresh interpreter), not
+forked from the running crawl.
 """
 
 import asyncio
@@ -19,6 +22,7 @@ import multiprocessing.connection
 import os
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -97,43 +101,56 @@ class ExtractionPool:
     """Runs `extract_and_score` in `processes` worker processes (0: in the caller's thread)."""
 
     def __init__(
-        self, processes: int, rules: list[BodyRules], profiles: dict[str, TopicProfile]
+        self,
+        processes: int,
+        rules: list[BodyRules],
+        profiles: dict[str, TopicProfile],
+        work: Callable[..., tuple[dict[str, Any], dict[str, float]]] | None = None,
     ) -> None:
         self.processes = processes
         self.rules, self.profiles = rules, profiles
+        # What a worker runs per page (a module-level function, so that spawned workers
+        # find it): extract_and_score.
+        self.work = work or extract_and_score
         self.executor: ProcessPoolExecutor | None = None
         self.restarts = 0
 
-    def _new_executor(self, processes: int) -> ProcessPoolExecutor:
+    def _new_executor(self, processes: int, start_method: str) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             processes,
-            mp_context=multiprocessing.get_context("fork"),
+            mp_context=multiprocessing.get_context(start_method),
             initializer=_set_up_worker,
             initargs=(self.rules, self.profiles),
         )
+
+    def start(self) -> None:
+        """Fork the workers now (a fork pool starts all of them at its first job)."""
+        if self.processes and self.executor is None:
+            self.executor = self._new_executor(self.processes, "fork")
+            self.executor.submit(int).result()
 
     async def extract(self, job: Job) -> tuple[dict[str, Any], dict[str, float]]:
         """The page's article and relevance; ExtractionError, or WorkerLost when a worker
         dies on it."""
         if not self.processes:
-            return extract_and_score(job, self.rules, self.profiles)
-        if self.executor is None:
-            self.executor = self._new_executor(self.processes)
+            return self.work(job, self.rules, self.profiles)
+        self.start()
         executor = self.executor
+        assert executor is not None
         try:
-            return await asyncio.wrap_future(executor.submit(extract_and_score, job))
+            return await asyncio.wrap_future(executor.submit(self.work, job))
         except BrokenProcessPool:
             # Every page in flight in the broken pool lands here; one restart serves all.
             if self.executor is executor:
-                self.executor = None
+                self.executor = self._new_executor(self.processes, "spawn")
                 self.restarts += 1
                 executor.shutdown(wait=False, cancel_futures=True)
                 logger.warning("An extraction worker died; its pages are tried again")
         # Which page killed it is unknown: each is tried again in a process of its own, so
         # that only the page that kills it again is lost.
-        alone = self._new_executor(1)
+        alone = self._new_executor(1, "spawn")
         try:
-            return await asyncio.wrap_future(alone.submit(extract_and_score, job))
+            return await asyncio.wrap_future(alone.submit(self.work, job))
         except BrokenProcessPool:
             raise WorkerLost(f"the extraction worker died on {job.url}") from None
         finally:

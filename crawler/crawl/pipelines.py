@@ -101,12 +101,18 @@ class ArchivePipeline:
         return item
 
     def item_dropped(self, item, response, exception):
-        if isinstance(exception, ExtractionFailed):
-            self.crawler.stats.inc_value("pantau/errors")
-        else:
-            status = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
-            self.crawler.stats.inc_value(f"pantau/pages_{status}")
+        count_drop(self.crawler.stats, exception)
         record_dropped(self.archive, item, str(exception), type(exception).__name__)
+
+
+def count_drop(stats: Any, exception: Exception) -> None:
+    """A dropped page in the crawl's counts: an error (a worker died on it), irrelevant, or
+    dropped (no article, not HTML)."""
+    if isinstance(exception, ExtractionFailed):
+        stats.inc_value("pantau/errors")
+    else:
+        kind = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
+        stats.inc_value(f"pantau/pages_{kind}")
 
 
 def store_item(archive: ArchiveWriter, item: Any) -> str | None:

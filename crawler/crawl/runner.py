@@ -247,6 +247,7 @@ def _run_spiders(
         config.body_rules(),
         extract_processes=processes,
     )
+    context.extraction.start()  # before any browser or connection the workers could hold
     not_started: dict[str, dict[str, Any]] = {}
     active = [source for source in config.sources if not source.disabled]
     # Scrapy handles SIGINT and SIGTERM while it runs; before and after, one (an impatient

@@ -63,8 +63,6 @@ def scrapy_settings(url: str) -> dict[str, Any]:
         "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER,
         "DUPEFILTER_CLASS": "crawler.crawl.shared.SharedUrlFilter",
         "SCHEDULER_PERSIST": True,
-        # A crawler whose queue is empty waits a little for others' requests before it ends.
-        "SCHEDULER_IDLE_BEFORE_CLOSE": 2,
         "ITEM_PIPELINES": {
             "crawler.crawl.pipelines.ExtractPipeline": 300,
             "crawler.crawl.shared.RedisItemPipeline": 800,
@@ -126,13 +124,9 @@ class RedisItemPipeline:
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: Exception) -> None:
-        from crawler.crawl.pipelines import ExtractionFailed, Irrelevant
+        from crawler.crawl.pipelines import count_drop
 
-        if isinstance(exception, ExtractionFailed):
-            self.crawler.stats.inc_value("pantau/errors")
-        else:
-            kind = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
-            self.crawler.stats.inc_value(f"pantau/pages_{kind}")
+        count_drop(self.crawler.stats, exception)
         item.body, item.later_parts = b"", []  # the writer keeps only the URLs and reason
         send(
             self.server,

@@ -64,19 +64,27 @@ def sitemap_links(body: bytes) -> tuple[list[str], Links | None]:
 def page_links(response) -> Links:
     """Absolute http(s) links of an HTML page, with their anchor text as title."""
     links = Links()
-    for href, text, _ in link_triples(response, "//a[@href]"):
+    for href, text, _ in link_triples(response, ("a",)):
         if href.startswith(("http://", "https://")):
             links.add(href, text)
     return links
 
 
-def link_triples(response, xpath: str = "//a[@href] | //link[@href]") -> list[tuple[str, str, str]]:
-    """(absolute href, text, rel) of a page's <a> and <link> elements."""
+def link_triples(response, tags: tuple[str, ...] = ("a", "link")) -> list[tuple[str, str, str]]:
+    """(absolute href, text, rel) of a page's <a> and <link> elements with an href, in
+    document order."""
+    # The parsed tree itself, not a selector per link: a news page has hundreds of links,
+    # and this runs for every page a crawl fetches, in the reactor's thread.
     triples = []
-    for node in response.xpath(xpath):
-        href = urljoin(response.url, node.attrib["href"].strip()).split("#")[0]
-        text = " ".join(" ".join(node.xpath(".//text()").getall()).split())
-        triples.append((href, text, node.attrib.get("rel", "")))
+    for node in response.selector.root.iter(*tags):
+        href = node.get("href")
+        if href is None:
+            continue
+        href = href.strip()
+        if not (href.startswith(("http://", "https://")) and "/." not in href):
+            href = urljoin(response.url, href)
+        text = " ".join(" ".join(node.itertext()).split())
+        triples.append((href.split("#")[0], text, node.get("rel", "")))
     return triples
 
 

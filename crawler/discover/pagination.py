@@ -6,6 +6,7 @@ the whole story at ?page=all, ?single=1 or /all, which is one request instead of
 """
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 Link = tuple[str, str, str]
@@ -81,8 +82,14 @@ def _with_page(url: str, number: int) -> str:
 
 def _same_story(url: str, other: str) -> bool:
     """Same host and path, up to a trailing page number or /all."""
-    a, b = urlsplit(url), urlsplit(other)
-    return a.netloc == b.netloc and _stem(a.path) == _stem(b.path)
+    return _story(url) == _story(other)
+
+
+@lru_cache(maxsize=4096)
+def _story(url: str) -> tuple[str, str]:
+    # Asked for every link of every article page, twice: a page's links repeat.
+    parts = urlsplit(url)
+    return parts.netloc, _stem(parts.path)
 
 
 def _stem(path: str) -> str:
