@@ -54,17 +54,24 @@ def mark_killed_runs(db: Database) -> int:
     return cursor.rowcount
 
 
+def run_status(per_source: dict[str, dict[str, Any]], failure: str | None = None) -> str:
+    """ok, partial (some sources failed), failed (all did, or the archive refused a write:
+    `failure`), interrupted (a signal stopped it)."""
+    if failure:
+        return "failed"
+    statuses = [counts["status"] for counts in per_source.values()]
+    if "interrupted" in statuses:
+        return "interrupted"
+    worked = statuses.count("ok")
+    return "ok" if worked == len(statuses) else ("partial" if worked else "failed")
+
+
 def finish_run(
     db: Database, run_id: int, per_source: dict[str, dict[str, Any]], failure: str | None = None
 ) -> str:
-    """Close a crawl_runs row with totals and per-source counts; returns the run's status:
-    ok, partial (some sources failed), failed (all did, or the archive refused a write:
-    `failure`), interrupted (a signal stopped it)."""
-    statuses = [counts["status"] for counts in per_source.values()]
-    worked = statuses.count("ok")
-    status = "ok" if worked == len(statuses) else ("partial" if worked else "failed")
-    if "interrupted" in statuses:
-        status = "interrupted"
+    """Close a crawl_runs row with totals and per-source counts; returns the run's status
+    (`run_status`)."""
+    status = run_status(per_source, failure)
     totals = {
         key: sum(counts.get(key, 0) for counts in per_source.values())
         for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
@@ -75,8 +82,6 @@ def finish_run(
         "select count(*) from articles where is_seed = 0 and first_seen_at >= ?",
         [run["started_at"]],
     ).fetchone()[0]
-    if failure:
-        status = "failed"
     with db.atomic():
         db.table("crawl_runs").update(
             run_id,

@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.archive.stems import STEMS, completions, stem_text
-from crawler.text import STOPWORDS, fold
+from crawler.archive.stems import STEMS, completions, indexed_roots, stem_text
+from crawler.text import fold
 
 EXACT = "articles_fts"
 PAGE_SIZE = 20
@@ -97,9 +97,7 @@ def fts_query(
 def stem_query(text: str) -> str | None:
     """The same query over the roots of its words (stop words and numbers are not in the
     stemmed index); None when no word has a root there."""
-    stems = (stem_text(text) or "").split()
-    kept = [stem for stem in dict.fromkeys(stems) if stem not in STOPWORDS and not stem.isdigit()]
-    return " ".join(f'"{stem}"' for stem in kept) or None
+    return " ".join(f'"{root}"' for root in indexed_roots(text)) or None
 
 
 def search(db: Database, query: Query) -> dict[str, Any]:

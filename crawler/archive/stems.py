@@ -69,6 +69,14 @@ def stem_text(text: str | None) -> str | None:
     return " ".join(roots)  # type: ignore[arg-type]  # no None is left
 
 
+def indexed_roots(text: str) -> list[str]:
+    """The distinct roots of `text` as the stemmed index holds them (no stop words or
+    numbers): what a search for it asks that index."""
+    roots = dict.fromkeys(_indexed(word) for word in _words(text))
+    roots.pop("", None)
+    return list(roots)
+
+
 def words_and_roots(title: str | None, text: str | None) -> tuple[list[str], str]:
     """An article's distinct words (for the word list), and the roots of its headline and
     text, each once, without stop words and numbers: what the stemmed index holds of it

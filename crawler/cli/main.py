@@ -1,8 +1,10 @@
 """The `pantau` command: thin click shells over the library modules."""
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -130,16 +132,25 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, lo
     # The live table is for a person at a terminal; cron reads the summary.
     live = sys.stdout.isatty() and not quiet
     try:
-        result = run_crawl(config, db_path, settings, wait=wait, live=live, redis_url=redis_url)
+        with refusals(redis_url):
+            result = run_crawl(config, db_path, settings, wait, live, redis_url)
     except SettingError as error:
         raise click.UsageError(str(error))
+    report(config, result, quiet)
+
+
+@contextlib.contextmanager
+def refusals(redis_url: str | None) -> Iterator[None]:
+    """A run that cannot start: another holds the archive, or the shared run is out of
+    reach; one line and its exit code."""
+    try:
+        yield
     except ArchiveLocked as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_LOCKED)
     except (NoIngest, RedisError) as error:
         click.echo(f"Error: --redis {redis_url}: {error}", err=True)
         sys.exit(EXIT_NO_REDIS)
-    report(config, result, quiet)
 
 
 def report(config: Config, result: CrawlResult, quiet: bool) -> None:
@@ -200,14 +211,8 @@ def ingest(config_dir, db_path, redis_url, first_crawler_seconds, quiet):
     """
     config = load(config_dir)
     check_archive_path(db_path)
-    try:
+    with refusals(redis_url):
         result = run_ingest(config, db_path, redis_url, first_crawler_seconds)
-    except ArchiveLocked as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_LOCKED)
-    except RedisError as error:
-        click.echo(f"Error: --redis {redis_url}: {error}", err=True)
-        sys.exit(EXIT_NO_REDIS)
     report(config, result, quiet)
 
 

@@ -16,15 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from crawler.archive.lock import crawl_lock
-from crawler.archive.rescore import changed_topics, rescore
-from crawler.archive.runs import finish_run, mark_killed_runs, start_run
+from crawler.archive.runs import finish_run
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
 from crawler.crawl import settings as defaults
 from crawler.crawl.pipelines import record_dropped, store_item
-from crawler.crawl.runner import CrawlResult, seed_archive, summarize
-from crawler.crawl.shared import CRAWLERS, DUPEFILTER, ITEMS, PREFIX, RUN, Envelope, connect
+from crawler.crawl.runner import CrawlResult, open_run, summarize
+from crawler.crawl.shared import (
+    ALL_QUEUES,
+    CRAWLERS,
+    DUPEFILTER,
+    ITEMS,
+    RUN,
+    Envelope,
+    connect,
+)
 
 # URL ids put into the shared filter per Redis command.
 SEED_BATCH = 10_000
@@ -40,12 +47,7 @@ def run_ingest(
     server = connect(redis_url)
     server.ping()  # an unreachable Redis fails here, before the archive is touched
     with crawl_lock(db_path):
-        db = open_db(db_path)
-        changed = changed_topics(db, config.topics)
-        seed_archive(config, db_path)
-        rescored = rescore(db, config.topics) if changed else None
-        mark_killed_runs(db)
-        run_id = start_run(db)
+        db, run_id, changed, rescored = open_run(config, db_path)
         _open_shared_run(server, db, run_id)
         writer = ArchiveWriter(
             open_db(db_path),
@@ -86,7 +88,7 @@ def run_ingest(
 
 def _open_shared_run(server: Any, db: Any, run_id: int) -> None:
     """A fresh filter holding every URL the archive knows, empty queues, the run open."""
-    stale = [ITEMS, DUPEFILTER, *server.scan_iter(f"{PREFIX}:*:requests")]
+    stale = [ITEMS, DUPEFILTER, *server.scan_iter(ALL_QUEUES)]
     server.delete(*stale)
     batch: list[str] = []
     marks = ", ".join("?" * len(KNOWN))
@@ -119,7 +121,7 @@ def _take_items(
         writer.commit_if_due()
         alive = any(True for _ in server.scan_iter(f"{CRAWLERS}*"))
         joined = joined or alive
-        queued = any(server.zcard(key) for key in server.scan_iter(f"{PREFIX}:*:requests"))
+        queued = any(server.zcard(key) for key in server.scan_iter(ALL_QUEUES))
         if joined and not alive and not queued and not server.llen(ITEMS):
             return
         waited = time.monotonic() - opened
@@ -139,7 +141,7 @@ def _store(
         if envelope.stats.get("finish_reason"):
             finish_reasons[envelope.source] = envelope.stats["finish_reason"]
     elif envelope.kind == "dropped":
-        record_dropped(writer, envelope.payload, envelope.reason, envelope.drop_kind)
+        record_dropped(writer, envelope.payload, envelope.reason, envelope.drop_status)
     else:
         outcome = store_item(writer, envelope.payload)
         if outcome:

@@ -101,18 +101,23 @@ class ArchivePipeline:
         return item
 
     def item_dropped(self, item, response, exception):
-        count_drop(self.crawler.stats, exception)
-        record_dropped(self.archive, item, str(exception), type(exception).__name__)
+        status = drop_status(exception)
+        count_drop(self.crawler.stats, status)
+        record_dropped(self.archive, item, str(exception), status)
 
 
-def count_drop(stats: Any, exception: Exception) -> None:
-    """A dropped page in the crawl's counts: an error (a worker died on it), irrelevant, or
-    dropped (no article, not HTML)."""
+def drop_status(exception: Exception) -> str:
+    """A dropped page's status in `urls`: an error when the worker extracting it died (it is
+    fetched again next crawl), irrelevant, or dropped (no article, not HTML); the last two
+    are not fetched again."""
     if isinstance(exception, ExtractionFailed):
-        stats.inc_value("pantau/errors")
-    else:
-        kind = "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
-        stats.inc_value(f"pantau/pages_{kind}")
+        return "error"
+    return "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
+
+
+def count_drop(stats: Any, status: str) -> None:
+    """A dropped page in the crawl's counts, by its `drop_status`."""
+    stats.inc_value("pantau/errors" if status == "error" else f"pantau/pages_{status}")
 
 
 def store_item(archive: ArchiveWriter, item: Any) -> str | None:
@@ -136,13 +141,7 @@ def store_item(archive: ArchiveWriter, item: Any) -> str | None:
     return archive.save_article(page.article, page.source, page.seen_urls, page.relevance, parts)
 
 
-# How a page was dropped (the DropItem's class name) -> its status in `urls`: an extraction
-# worker's death is an error (fetched again next time); the rest are not fetched again.
-DROP_STATUS = {"ExtractionFailed": "error", "Irrelevant": "irrelevant"}
-
-
-def record_dropped(archive: ArchiveWriter, item: Page, reason: str, kind: str) -> None:
-    status = DROP_STATUS.get(kind, "dropped")
+def record_dropped(archive: ArchiveWriter, item: Page, reason: str, status: str) -> None:
     best = max(item.relevance.values()) if item.relevance else None
     for url in dict.fromkeys(item.seen_urls):
         archive.record_url(url, item.source, status, reason=reason[:500], relevance=best)

@@ -11,11 +11,18 @@ from typing import Any
 from scrapy.crawler import AsyncCrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
+from sqlite_utils import Database
 
 from crawler.archive.lock import crawl_lock
 from crawler.archive.rescore import Rescored, changed_topics, rescore
 from crawler.archive.rows import save_seed
-from crawler.archive.runs import finish_run, mark_killed_runs, save_config, start_run
+from crawler.archive.runs import (
+    finish_run,
+    mark_killed_runs,
+    run_status,
+    save_config,
+    start_run,
+)
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
@@ -127,6 +134,20 @@ def seed_archive(config: Config, db_path: Path) -> list[str]:
         db.close()
 
 
+def open_run(config: Config, db_path: Path) -> tuple[Database, int, list[str], Rescored | None]:
+    """Under the archive's crawl lock: the seeds stored, the topics changed since the last
+    run rescored, a killed run's row reconciled, and a new run's row started. Returns the
+    archive, the run's id, the changed topics and what rescoring did."""
+    db = open_db(db_path)
+    changed = changed_topics(db, config.topics)
+    seed_archive(config, db_path)
+    # Judgements made under a topic's old settings are made again (archive/rescore.py).
+    rescored = rescore(db, config.topics) if changed else None
+    # Under the lock no other crawl runs: a run still "running" was killed.
+    mark_killed_runs(db)
+    return db, start_run(db), changed, rescored
+
+
 def _one_line(record: logging.LogRecord) -> bool:
     record.exc_info = None
     return True
@@ -158,14 +179,7 @@ def _crawl(
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_one_line)
     settings = build_settings(config, db_path, overrides)
     processes = extract_processes(settings)  # a bad value stops the run before it starts
-    db = open_db(db_path)
-    changed = changed_topics(db, config.topics)
-    seed_archive(config, db_path)
-    # Judgements made under a topic's old settings are made again (archive/rescore.py).
-    rescored = rescore(db, config.topics) if changed else None
-    # Under the lock no other crawl runs: a run still "running" was killed.
-    mark_killed_runs(db)
-    run_id = start_run(db)
+    db, run_id, changed, rescored = open_run(config, db_path)
     writer_db = open_db(db_path)
     if settings.getint("PANTAU_MAX_DB_PAGES"):
         writer_db.execute(f"pragma max_page_count = {settings.getint('PANTAU_MAX_DB_PAGES')}")
@@ -204,7 +218,6 @@ def _shared_crawl(
         settings = build_settings(config, db_path, overrides)
         settings.setdict(shared.scrapy_settings(redis_url), priority="cmdline")
         processes = extract_processes(settings)
-        seed_archive(config, db_path)
         writer = ArchiveWriter(open_db(db_path), batch_articles=2000, batch_seconds=60)
         try:
             per_source, _ = _run_spiders(
@@ -216,15 +229,7 @@ def _shared_crawl(
         if counts["status"] == "failed" and not counts["errors"]:
             # The other crawlers took every request: this one had nothing left to do.
             counts.update(status="ok", message="nothing left to fetch")
-    statuses = {counts["status"] for counts in per_source.values()}
-    status = (
-        "ok"
-        if statuses == {"ok"}
-        else "interrupted"
-        if "interrupted" in statuses
-        else ("partial" if "ok" in statuses else "failed")
-    )
-    return CrawlResult(run_id=run_id, status=status, per_source=per_source)
+    return CrawlResult(run_id=run_id, status=run_status(per_source), per_source=per_source)
 
 
 def _run_spiders(

@@ -39,6 +39,8 @@ RUN = f"{PREFIX}:run"  # the open run: set by ingest while it takes items
 ITEMS = f"{PREFIX}:items"
 DUPEFILTER = f"{PREFIX}:dupefilter"
 CRAWLERS = f"{PREFIX}:crawlers:"  # + host:pid, a heartbeat with a time to live
+QUEUE = f"{PREFIX}:%(spider)s:requests"  # scrapy-redis's key of a source's requests
+ALL_QUEUES = QUEUE % {"spider": "*"}
 # A crawler beats every PANTAU_REDIS_HEARTBEAT seconds (a setting); one silent for
 # TTL_BEATS beats is taken for dead.
 TTL_BEATS = 6
@@ -57,7 +59,7 @@ def scrapy_settings(url: str) -> dict[str, Any]:
     return {
         "REDIS_URL": url,
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "SCHEDULER_QUEUE_KEY": f"{PREFIX}:%(spider)s:requests",
+        "SCHEDULER_QUEUE_KEY": QUEUE,
         "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
         # One filter for every source and crawler; ingest starts it afresh for each run.
         "SCHEDULER_DUPEFILTER_KEY": DUPEFILTER,
@@ -98,7 +100,7 @@ class Envelope:
     source: str
     payload: Any = None
     reason: str = ""
-    drop_kind: str = ""  # the DropItem's class name (crawl/pipelines.py DROP_STATUS)
+    drop_status: str = ""  # a dropped page's status in `urls` (crawl/pipelines.py)
     stats: dict[str, Any] = field(default_factory=dict)
 
 
@@ -124,9 +126,10 @@ class RedisItemPipeline:
         return item
 
     def item_dropped(self, item: Any, response: Any, exception: Exception) -> None:
-        from crawler.crawl.pipelines import count_drop
+        from crawler.crawl.pipelines import count_drop, drop_status
 
-        count_drop(self.crawler.stats, exception)
+        status = drop_status(exception)
+        count_drop(self.crawler.stats, status)
         item.body, item.later_parts = b"", []  # the writer keeps only the URLs and reason
         send(
             self.server,
@@ -135,7 +138,7 @@ class RedisItemPipeline:
                 item.source,
                 payload=item,
                 reason=str(exception)[:500],
-                drop_kind=type(exception).__name__,
+                drop_status=status,
             ),
         )
 
@@ -148,7 +151,7 @@ class Heartbeat:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.server = connect(crawler.settings["REDIS_URL"])
-        self.key = f"{CRAWLERS}{socket.gethostname()}:{os.getpid()}"
+        self.key = crawler_key()
         self.every = crawler.settings.getfloat("PANTAU_REDIS_HEARTBEAT")
         self.beat = task.LoopingCall(self._beat)
         self.idle_since: float | None = None
@@ -176,7 +179,7 @@ class Heartbeat:
     def spider_idle(self, spider: Any) -> None:
         # Another crawler may be parsing a page whose links will fill this queue: wait as
         # long as a crawler may stay silent before it is taken for dead.
-        queued = self.server.zcard(f"{PREFIX}:{spider.name}:requests")
+        queued = self.server.zcard(QUEUE % {"spider": spider.name})
         now = time.monotonic()
         if self.idle_since is None or queued:
             self.idle_since = now
@@ -189,16 +192,17 @@ class Heartbeat:
         stats = dict(self.crawler.stats.get_stats())
         stats["finish_reason"] = reason
         name = getattr(getattr(spider, "source", None), "name", spider.name)
-        send(self.server, Envelope("stats", name, stats=_plain(stats)))
+        send(self.server, Envelope("stats", name, stats=stats))
+
+
+def crawler_key() -> str:
+    """This crawler process's heartbeat key."""
+    return f"{CRAWLERS}{socket.gethostname()}:{os.getpid()}"
 
 
 def release(server: redis.Redis) -> None:
     """This crawler process is done: ingest stops waiting for it."""
-    server.delete(f"{CRAWLERS}{socket.gethostname()}:{os.getpid()}")
-
-
-def _plain(stats: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in stats.items() if isinstance(value, (int, float, str))}
+    server.delete(crawler_key())
 
 
 def require_run(server: redis.Redis) -> str:
