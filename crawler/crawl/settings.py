@@ -24,6 +24,9 @@ DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 # feed/sitemap index -> sitemap -> article is depth 2; leave room, but bound it.
 DEPTH_LIMIT = 4
+# Scrapy starts this many asyncio tasks for every response's output, however little it
+# yields: an article page yields one item, a sitemap a list of requests.
+CONCURRENT_ITEMS = 16
 
 RETRY_ENABLED = True
 RETRY_TIMES = 3
