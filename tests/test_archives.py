@@ -102,6 +102,14 @@ def _index(links: list[tuple[str, str]]) -> Reply:
 
 @pytest.fixture(scope="module")
 def archive_web():
+    web = date_index_web().start()
+    yield web
+    web.stop()
+
+
+def date_index_web() -> MockWeb:
+    """Two outlets' date indexes of the story's days (one paginated), a long index and a site
+    search."""
     web = MockWeb()
     number = 0
     for day in DAYS:
@@ -137,9 +145,7 @@ def archive_web():
         found.append((web.url(path), f"Hasil pencarian {page}"))  # search results need no term
         web.routes[search_url("Kim+Jong-un", page)] = _index(found[-1:])
     web.routes[search_url("Kim+Jong-un", 3)] = _index(found[-1:])
-    web.start()
-    yield web
-    web.stop()
+    return web
 
 
 @pytest.fixture(scope="module")

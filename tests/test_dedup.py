@@ -1,11 +1,14 @@
 """Near-duplicates, clusters and versions."""
 
+import sqlite3
+
 import pytest
 
-from crawler.archive.clusters import register_article
+from crawler.archive.clusters import articles_sharing_keys, register_article
 from crawler.archive.rows import save_article
-from crawler.archive.schema import ensure_db_shape, migrations
+from crawler.archive.schema import ensure_db_shape, migrations, open_db
 from crawler.archive.sketch import INDEXED, is_near_duplicate, similarity, sketch
+from crawler.archive.writer import ArchiveWriter, StorageFailure
 
 WIRE = [
     "JAKARTA - Pemimpin Korea Utara Kim Jong-un meninggalkan Vladivostok pada Minggu setelah "
@@ -175,3 +178,50 @@ def test_an_older_near_duplicate_index_is_carried_over(fresh_db):
     [cluster] = fresh_db["clusters"].rows
     assert cluster["size"] == 2
     assert {row["cluster_id"] for row in fresh_db["articles"].rows} == {cluster["id"]}
+
+
+def _with_stock(index: int) -> list[str]:
+    stock = "Baca berita lengkapnya di aplikasi kami dan ikuti kanal kami untuk kabar terbaru."
+    return [f"Berita nomor {index} tentang hal {index * 7} yang berbeda sama sekali.", stock]
+
+
+def _shared_keys(db) -> list[int]:
+    return [
+        row[0] for row in db.execute("select key from dedup_keys group by key having count(*) > 1")
+    ]
+
+
+def test_a_stock_phrase_is_looked_up_again_once_an_edit_removes_its_keys(db, monkeypatch):
+    monkeypatch.setattr("crawler.archive.clusters.COMMON_KEY", 2)
+    url = "https://x.id/berita/0"
+    save_article(db, article(url, _with_stock(0), None), "x", [url], {})
+    save_article(db, article("https://x.id/berita/1", _with_stock(1), None), "x", [], {})
+    keys = _shared_keys(db)
+    assert keys and set(articles_sharing_keys(db, keys).values()) == {None}  # stock phrases
+    # The first article, edited: its old keys go with its old text.
+    edited = article(url, ["Kabar lain sama sekali, nomor delapan.", "Dan nomor sembilan."], None)
+    save_article(db, edited, "x", [url], {})
+    assert [len(rowids or []) for rowids in articles_sharing_keys(db, keys).values()] == [1] * len(
+        keys
+    )
+
+
+def test_a_stock_phrase_found_in_a_group_that_rolls_back_is_forgotten(tmp_path, monkeypatch):
+    monkeypatch.setattr("crawler.archive.clusters.COMMON_KEY", 2)
+    writer = ArchiveWriter(open_db(tmp_path / "archive.db"), batch_articles=100, batch_seconds=60)
+    writer.save_article(article("https://x.id/berita/0", _with_stock(0), None), "x", [], {})
+    writer.commit()
+    # In one group, a second article makes the phrase common...
+    writer.save_article(article("https://x.id/berita/1", _with_stock(1), None), "x", [], {})
+    keys = _shared_keys(writer.db)
+    assert keys and set(articles_sharing_keys(writer.db, keys).values()) == {None}
+
+    # ...and the group is lost (a full disk, say): one article holds the phrase again.
+    def refused(db):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(StorageFailure):
+        writer._write(refused)
+    found = articles_sharing_keys(writer.db, keys)
+    assert [len(rowids or []) for rowids in found.values()] == [1] * len(keys)
+    writer.close()

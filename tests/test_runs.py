@@ -487,3 +487,23 @@ def test_a_second_sigint_forces_the_stop_and_the_run_is_still_recorded(story_web
     assert "Traceback" not in errors
     assert rows(db, "select status from crawl_runs") == [{"status": "interrupted"}]
     _check_intact(db)
+
+
+def test_what_extraction_notes_on_a_page_is_no_warning_of_the_crawl(tmp_path):
+    # A link without an address in the text: trafilatura logs a warning for each such page.
+    def noted(number: int) -> bytes:
+        page = story_article(number, date(2023, 9, 18))
+        return page.replace(b"</p>", b" Lanjut <a>Load More...</a> di sini.</p>", 1)
+
+    web = story_feed_web(3, noted).start()
+    try:
+        config = config_for(web, tmp_path / "c")
+        plain = run_pantau("crawl", "--config", str(config), "--db", str(tmp_path / "a.db"))
+        log = tmp_path / "crawl.log"
+        command = ["crawl", "--config", str(config), "--db", str(tmp_path / "b.db")]
+        verbose = run_pantau(*command, "-v", "--log-file", str(log))
+    finally:
+        web.stop()
+    assert plain.returncode == 0 and "3 new" in plain.stdout
+    assert plain.stderr == ""
+    assert verbose.returncode == 0 and "missing link attribute: Load More" in log.read_text()

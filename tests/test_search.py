@@ -258,3 +258,42 @@ def test_the_writer_indexes_roots_in_batches_and_all_at_close(tmp_path, monkeypa
     db = Database(tmp_path / "archive.db")
     assert db.execute("select count(*) from stem_queue").fetchone()[0] == 0
     assert _keys(db, search(db, Query("berita"))) == ["diberitakan"]
+
+
+def _stemmed_index(db: Database) -> tuple[list, list]:
+    """What the stemmed index and the word list hold: (root, articles) and word rows."""
+    db.execute(
+        f"create virtual table if not exists temp.vocab using fts5vocab(main, {STEMS}, 'row')"
+    )
+    roots = db.execute("select term, doc from temp.vocab order by term").fetchall()
+    words = db.execute("select * from search_words where articles > 0 order by word").fetchall()
+    return roots, words
+
+
+def test_the_words_the_writer_read_index_what_a_fresh_reading_would(tmp_path):
+    from crawler.archive.writer import ArchiveWriter
+
+    texts = {
+        "ascii": "Kim Jong-un tiba di stasiun_kereta pukul 10.30, diberitakan KCNA 2023.",
+        "accents": "Pemerintahan Søren di Straße 日本 dikunjungi café-café, kata Müller.",
+        "edited": "Kunjungan pertama ke pabrik pesawat Komsomolsk-on-Amur diberitakan.",
+    }
+    path = tmp_path / "archive.db"
+    writer = ArchiveWriter(open_db(path), batch_articles=1, batch_seconds=60)
+    for key, text in texts.items():
+        page = {**_page("kim"), "url": f"https://x.id/berita/{key}", "text": text}
+        writer.save_article(page, "x", [page["url"]], {})
+    edited = {**_page("kim"), "url": "https://x.id/berita/edited", "text": "Kunjungan kedua."}
+    writer.save_article(edited, "x", [edited["url"]], {})  # its old roots leave the index
+    writer.close()
+    db = open_db(path)
+    as_written = _stemmed_index(db)
+    db.execute(f"insert into {STEMS} ({STEMS}) values ('integrity-check')")
+    # Read again from the articles alone: the index and the word list made anew.
+    db.execute("drop table temp.vocab")
+    db.execute(f"drop table {STEMS}")
+    db.conn.commit()
+    db.close()
+    db = open_db(path)
+    assert as_written == _stemmed_index(db)
+    assert {"sren", "strae", "jong", "stasiun_kereta"} <= {word for word, *_ in as_written[1]}

@@ -17,7 +17,15 @@ import redis
 from click.testing import CliRunner
 
 from crawler.cli.main import cli
-from tests.conftest import LOOPBACK_SETTINGS, rows, run_pantau, start_pantau, write_config
+from tests.conftest import (
+    LOOPBACK_SETTINGS,
+    rows,
+    run_pantau,
+    seed_topic,
+    start_pantau,
+    write_config,
+)
+from tests.test_archives import DAILY, DAYS, archive_url, date_index_web
 from tests.test_runs import _distinct_story, config_for, story_feed_web
 
 ARTICLES = 80
@@ -168,3 +176,29 @@ def test_a_crawler_without_an_ingest_or_a_redis_says_so_in_one_line(clean_redis,
     )
     assert ingest.exit_code == 6 and "Error: --redis" in ingest.output
     assert not (tmp_path / "a.db").exists()
+
+
+@pytest.fixture(scope="module")
+def archive_web():
+    web = date_index_web().start()
+    yield web
+    web.stop()
+
+
+def test_a_shared_run_walks_no_day_the_archive_has_walked(archive_web, clean_redis, tmp_path):
+    sources = [{"name": "arsipdua", "hosts": ["127.0.0.1"], "archives": [archive_web.url(DAILY)]}]
+    topic = {**seed_topic(0.15), "since": "2023-09-16", "until": "2023-09-18"}
+    config = write_config(tmp_path / "c", sources, [topic])
+    db = tmp_path / "archive.db"
+    first = run_pantau("crawl", "--config", str(config), "--db", str(db))
+    assert first.returncode == 0, first.stderr[-2000:]
+    indexes = [archive_url(DAILY, day) for day in DAYS]
+    assert [len(archive_web.requests_for(path)) for path in indexes] == [1, 1, 1]
+    ingest = _ingest(config, db, clean_redis)
+    crawler = start_pantau(_command("crawl", "--config", str(config), "--redis", clean_redis))
+    output, errors = crawler.communicate(timeout=240)
+    assert crawler.returncode == 0, output + errors[-2000:]
+    output, errors = ingest.communicate(timeout=240)
+    assert ingest.returncode == 0, output + errors[-2000:]
+    assert [len(archive_web.requests_for(path)) for path in indexes] == [1, 1, 1]
+    assert rows(db, "select status from crawl_runs order by id") == [{"status": "ok"}] * 2

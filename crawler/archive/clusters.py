@@ -16,6 +16,7 @@ ids to update at random (each such index costs every insert a random write).
 import json
 from collections import Counter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlite_utils import Database
 
@@ -52,18 +53,40 @@ def register_article(
     return matches
 
 
+# Keys found to be stock phrases, per open archive. A key only gains articles as articles
+# are added, so one found under COMMON_KEY of them is not looked up again (a quarter of
+# the lookups, each reading COMMON_KEY rows); `forget_stock_keys` when keys may have gone
+# (an edited article's old keys deleted, a write rolled back).
+_STOCK_KEYS: "WeakKeyDictionary[Database, set[int]]" = WeakKeyDictionary()
+STOCK_KEYS_KEPT = 1 << 20
+
+
+def forget_stock_keys(db: Database) -> None:
+    _STOCK_KEYS.pop(db, None)
+
+
 def articles_sharing_keys(db: Database, keys: list[int]) -> dict[int, list[int] | None]:
     """The articles (rowids) indexed under each key, or None for a stock phrase (COMMON_KEY
     articles or more)."""
+    stock = _STOCK_KEYS.setdefault(db, set())
     sharing: dict[int, list[int] | None] = {}
     for key in keys:
+        if key in stock:
+            sharing[key] = None
+            continue
         rowids = [
             row[0]
             for row in db.conn.execute(
                 "select article_rowid from dedup_keys where key = ? limit ?", [key, COMMON_KEY]
             )
         ]
-        sharing[key] = None if len(rowids) >= COMMON_KEY else rowids
+        if len(rowids) < COMMON_KEY:
+            sharing[key] = rowids
+            continue
+        if len(stock) >= STOCK_KEYS_KEPT:
+            stock.clear()
+        stock.add(key)
+        sharing[key] = None
     return sharing
 
 
@@ -96,6 +119,7 @@ def index_sketch(db: Database, rowid: int, new: Sketch, keys: list[int]) -> None
         "select signature, shingles from dedup_signatures where article_rowid = ?", [rowid]
     ).fetchone()
     if previous:
+        forget_stock_keys(db)
         # An edited article: its old keys go, found through its old sketch (an index on
         # dedup_keys.article_rowid would cost every insert INDEXED more random writes).
         # Every hash of it: which were indexed depended on what was a stock phrase then.

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.archive.clusters import register_article, save_version
+from crawler.archive.clusters import forget_stock_keys, register_article, save_version
 from crawler.archive.schema import utc_now
+from crawler.archive.stems import remember_words
 from crawler.config.load import Topic
 from crawler.text import tokens
 from crawler.urls import normalize_url, url_id
@@ -82,30 +83,36 @@ def save_article(
     fingerprint = text_fingerprint(words)
     seen_urls_normal = {normalize_url(u) for u in seen_urls}
     urls = list(dict.fromkeys(normalize_url(u) for u in [article.get("url"), *seen_urls] if u))
-    with db.atomic():
-        by_url = _article_id_for_urls(db, urls)
-        by_text = _article_id_for_fingerprint(db, fingerprint)
-        key = by_url or by_text or article_id(fingerprint)
-        row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": utc_now()}
-        if by_url is None and by_text is None:
-            _insert_article(db, {**row, "source": source, "is_seed": 0})
-            register_article(db, key, words)
-        elif article.get("url") in seen_urls_normal and by_text in (None, key):
-            # The canonical page itself, fetched again: the row holds its latest text and
-            # article_versions the one it replaces. (An AMP or mobile variant only adds its
-            # URL; it never replaces the text.)
-            current = db.table("articles").get(key)
-            if current["fingerprint"] != fingerprint:
-                save_version(db, current)
-                db.table("articles").update(key, row)
+    try:
+        with db.atomic():
+            by_url = _article_id_for_urls(db, urls)
+            by_text = _article_id_for_fingerprint(db, fingerprint)
+            key = by_url or by_text or article_id(fingerprint)
+            row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": utc_now()}
+            if by_url is None and by_text is None:
+                _insert_article(db, {**row, "source": source, "is_seed": 0})
                 register_article(db, key, words)
-            else:
-                db.table("articles").update(key, {"fetched_at": row["fetched_at"]})
-        save_relevance(db, key, relevance)
-        for url in urls:
-            record_url(db, url, source, "article", article_id=key, reason=notes)
-        for number, part in enumerate(parts or [], start=1):
-            save_page(db, part, source, key, number)
+                remember_words(article["text"], words)
+            elif article.get("url") in seen_urls_normal and by_text in (None, key):
+                # The canonical page itself, fetched again: the row holds its latest text and
+                # article_versions the one it replaces. (An AMP or mobile variant only adds its
+                # URL; it never replaces the text.)
+                current = db.table("articles").get(key)
+                if current["fingerprint"] != fingerprint:
+                    save_version(db, current)
+                    db.table("articles").update(key, row)
+                    register_article(db, key, words)
+                    remember_words(article["text"], words)
+                else:
+                    db.table("articles").update(key, {"fetched_at": row["fetched_at"]})
+            save_relevance(db, key, relevance)
+            for url in urls:
+                record_url(db, url, source, "article", article_id=key, reason=notes)
+            for number, part in enumerate(parts or [], start=1):
+                save_page(db, part, source, key, number)
+    except BaseException:
+        forget_stock_keys(db)  # the keys it indexed are rolled back
+        raise
     return "new" if by_url is None and by_text is None else "duplicate"
 
 

@@ -74,13 +74,17 @@ def sketch(text: str | list[str]) -> Sketch:
         return Sketch(np.zeros(0, dtype=np.int64), 0)
     word_hashes = _word_hashes(words)
     count = len(words) - SHINGLE_WORDS + 1
-    mixed = np.zeros(count, dtype=np.uint64)
+    # In place where numpy allows: this runs for every article stored.
     with np.errstate(over="ignore"):
-        for offset in range(SHINGLE_WORDS):
-            mixed = mixed * np.uint64(31) + word_hashes[offset : offset + count] * MIX[offset]
+        mixed = word_hashes[:count] * MIX[0]
+        for offset in range(1, SHINGLE_WORDS):
+            mixed *= np.uint64(31)
+            mixed += word_hashes[offset : offset + count] * MIX[offset]
         mixed ^= mixed >> np.uint64(29)
         mixed *= MIX[0]
-    hashes = np.sort((mixed & np.uint64(MASK)).astype(np.int64))
+        mixed &= np.uint64(MASK)
+    hashes = mixed.view(np.int64)  # below 2**63 after the mask: the same numbers
+    hashes.sort()
     # Distinct values of the array, already sorted: np.unique would sort it again.
     unique = hashes[np.concatenate(([True], hashes[1:] != hashes[:-1]))]
     return Sketch(unique[:SKETCH], len(unique))

@@ -77,11 +77,35 @@ def indexed_roots(text: str) -> list[str]:
     return list(roots)
 
 
+# Words of texts the archive writer has just tokenised (`remember_words`), by text: the
+# pass that indexes them reads them here instead of tokenising each text again.
+_TOKENISED: dict[str, tuple[str, ...]] = {}
+# Entries kept at most (a writer whose queue never reaches the index pass drops them).
+TOKENISED_KEPT = 20_000
+
+
+def remember_words(text: str, words: list[str]) -> None:
+    """`text`'s words as `crawler.text.tokens` gave them, for the next `index_stems`.
+
+    Only ASCII text: there both tokenisers read the same words (lower case, runs of
+    letters, digits and "_"); elsewhere this one drops letters that do not fold to ASCII."""
+    if text.isascii():
+        if len(_TOKENISED) >= TOKENISED_KEPT:
+            _TOKENISED.clear()
+        # A tuple of strings: the garbage collector stops tracking it; a list it would
+        # walk at every full collection while the entry is kept.
+        _TOKENISED[text] = tuple(words)
+
+
 def words_and_roots(title: str | None, text: str | None) -> tuple[list[str], str]:
     """An article's distinct words (for the word list), and the roots of its headline and
     text, each once, without stop words and numbers: what the stemmed index holds of it
     (those only make long, useless lists)."""
-    words = list(dict.fromkeys(_words(f"{title or ''}\n{text or ''}")))
+    known = _TOKENISED.get(text) if text else None
+    if known is None:
+        words = list(dict.fromkeys(_words(f"{title or ''}\n{text or ''}")))
+    else:
+        words = list(dict.fromkeys([*_words(title or ""), *known]))
     roots = list(map(_INDEXED.get, words))
     if None in roots:
         roots = [_indexed(word) for word in words]
@@ -91,7 +115,8 @@ def words_and_roots(title: str | None, text: str | None) -> tuple[list[str], str
 
 
 def _words(text: str) -> list[str]:
-    lowered = text.lower().replace("-", " ")
+    # "-" is no word character: "Jong-un" gives "jong" and "un" as it is.
+    lowered = text.lower()
     if not lowered.isascii():
         # Accents off ("café" -> "cafe"); letters of other scripts have no Indonesian root.
         lowered = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
@@ -194,6 +219,7 @@ def index_stems(db: Database) -> int:
         [last],
     )
     db.execute(f"delete from {QUEUE} where seq <= ?", [last])
+    _TOKENISED.clear()
     db.conn.executemany(
         f"insert into {WORDS} (word, root, articles) values (?, ?, ?) "
         "on conflict (word) do update set articles = articles + excluded.articles",

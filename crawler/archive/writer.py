@@ -25,6 +25,7 @@ from typing import Any, Callable, NoReturn
 from sqlite_utils import Database
 
 from crawler.archive import rows as archive_db
+from crawler.archive.clusters import forget_stock_keys
 from crawler.archive.fts import defer_indexing, index_deferred
 from crawler.archive.stems import index_stems, queued_stems
 
@@ -168,6 +169,7 @@ class ArchiveWriter:
         self.failure = f"storage failure: {error}"
         if self.db.conn.in_transaction:
             self.db.conn.execute("ROLLBACK")
+            forget_stock_keys(self.db)
         self.pending = 0
         if self.on_failure is not None:
             self.on_failure(self.failure)

@@ -47,6 +47,23 @@ class Job:
     article_pattern: str | None
 
 
+# What extraction's libraries log about one page (readability handed a comment, a link
+# without its address) are notes on that page, not news of the crawl: shown from -v on.
+PAGE_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "readability")
+
+
+def set_page_log_level(crawl_level: str | int) -> None:
+    """At the crawl's LOG_LEVEL (a name or a number) of warnings and above, the page notes
+    are left out."""
+    named = logging.getLevelName(str(crawl_level).upper())
+    level = int(crawl_level) if str(crawl_level).isdigit() else named
+    if not isinstance(level, int):
+        level = logging.WARNING
+    level = level if level < logging.WARNING else max(level, logging.ERROR)
+    for name in PAGE_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
 class WorkerLost(Exception):
     """The worker process extracting a page died (the page is dropped, the crawl goes on)."""
 
@@ -56,9 +73,13 @@ _rules: list[BodyRules] = []
 _profiles: dict[str, TopicProfile] = {}
 
 
-def _set_up_worker(rules: list[BodyRules], profiles: dict[str, TopicProfile]) -> None:
+def _set_up_worker(
+    rules: list[BodyRules], profiles: dict[str, TopicProfile], page_log_level: int
+) -> None:
     global _rules, _profiles
     _rules, _profiles = rules, profiles
+    for name in PAGE_LOGGERS:  # a spawned worker starts with logging's defaults
+        logging.getLogger(name).setLevel(page_log_level)
     # Ctrl-C reaches the whole process group: the crawl stops gracefully, and its workers
     # finish the pages in hand. They end when the crawl closes the pool, or dies.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -120,7 +141,7 @@ class ExtractionPool:
             processes,
             mp_context=multiprocessing.get_context(start_method),
             initializer=_set_up_worker,
-            initargs=(self.rules, self.profiles),
+            initargs=(self.rules, self.profiles, logging.getLogger(PAGE_LOGGERS[0]).level),
         )
 
     def start(self) -> None:

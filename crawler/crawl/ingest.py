@@ -31,6 +31,7 @@ from crawler.crawl.shared import (
     RUN,
     Envelope,
     connect,
+    publish_walked_days,
 )
 
 # URL ids put into the shared filter per Redis command.
@@ -99,6 +100,7 @@ def _open_shared_run(server: Any, db: Any, run_id: int) -> None:
             batch = []
     if batch:
         server.sadd(DUPEFILTER, *batch)
+    publish_walked_days(server, db.execute("select source, day from archive_days").fetchall())
     server.set(RUN, str(run_id))
 
 

@@ -29,7 +29,7 @@ from crawler.config.load import Config
 from crawler.crawl import shared
 from crawler.crawl.backfill import BackfillSpider
 from crawler.crawl.context import CrawlContext
-from crawler.crawl.extraction import default_processes
+from crawler.crawl.extraction import default_processes, set_page_log_level
 from crawler.crawl.progress import LiveProgress
 from crawler.crawl.render import ChromiumMissing, RenderingNewsSpider, chromium_path
 from crawler.crawl.spider import NewsSpider
@@ -209,8 +209,9 @@ def _shared_crawl(
     config: Config, overrides: dict[str, str], redis_url: str, crawlers: dict[str, Any]
 ) -> CrawlResult:
     """Crawl for a run shared through Redis: requests from and to the shared queues, items
-    to the writer. The spiders' reads of an archive (walked days, recent articles) go to an
-    empty one of this process: the real one may be on another machine."""
+    to the writer. The spiders' reads of an archive (walked days, recent articles) go to one
+    of this process, the real one may be on another machine: it holds the walked days
+    ingest published, and no articles."""
     server = shared.connect(redis_url)
     run_id = int(shared.require_run(server))
     with tempfile.TemporaryDirectory(prefix="pantau-crawler-") as scratch:
@@ -219,6 +220,9 @@ def _shared_crawl(
         settings.setdict(shared.scrapy_settings(redis_url), priority="cmdline")
         processes = extract_processes(settings)
         writer = ArchiveWriter(open_db(db_path), batch_articles=2000, batch_seconds=60)
+        for source, day in shared.walked_days(server):
+            writer.record_walked_day(source, day, 0, 0)
+        writer.commit()
         try:
             per_source, _ = _run_spiders(
                 config, settings, writer, processes, crawlers, lambda per_source: ""
@@ -252,6 +256,7 @@ def _run_spiders(
         config.body_rules(),
         extract_processes=processes,
     )
+    set_page_log_level(settings.get("LOG_LEVEL"))
     context.extraction.start()  # before any browser or connection the workers could hold
     not_started: dict[str, dict[str, Any]] = {}
     active = [source for source in config.sources if not source.disabled]

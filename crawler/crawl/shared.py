@@ -41,6 +41,9 @@ DUPEFILTER = f"{PREFIX}:dupefilter"
 CRAWLERS = f"{PREFIX}:crawlers:"  # + host:pid, a heartbeat with a time to live
 QUEUE = f"{PREFIX}:%(spider)s:requests"  # scrapy-redis's key of a source's requests
 ALL_QUEUES = QUEUE % {"spider": "*"}
+# The date index days the archive has walked ("source<TAB>day"): crawlers do not read the
+# archive, and would walk them all again.
+WALKED = f"{PREFIX}:walked"
 # A crawler beats every PANTAU_REDIS_HEARTBEAT seconds (a setting); one silent for
 # TTL_BEATS beats is taken for dead.
 TTL_BEATS = 6
@@ -203,6 +206,19 @@ def crawler_key() -> str:
 def release(server: redis.Redis) -> None:
     """This crawler process is done: ingest stops waiting for it."""
     server.delete(crawler_key())
+
+
+def publish_walked_days(server: redis.Redis, days: list[tuple[str, str]]) -> None:
+    """Tell this run's crawlers which (source, day) of the date indexes are walked."""
+    server.delete(WALKED)
+    for start in range(0, len(days), 10_000):
+        server.sadd(WALKED, *(f"{source}\t{day}" for source, day in days[start : start + 10_000]))
+
+
+def walked_days(server: redis.Redis) -> list[tuple[str, str]]:
+    """The (source, day) pairs `publish_walked_days` gave."""
+    members = (m.decode() if isinstance(m, bytes) else str(m) for m in server.smembers(WALKED))
+    return [(source, day) for source, _, day in (m.partition("\t") for m in members)]
 
 
 def require_run(server: redis.Redis) -> str:
