@@ -294,7 +294,8 @@ def shared_crawl(base: str, work: Path, crawlers: int, settings: dict[str, str],
         time.sleep(0.05)
     # A short heartbeat: a crawler with nothing left waits six beats before it ends.
     command = [sys.executable, "-m", "crawler", "crawl", "--config", str(config), "--redis", url]
-    for key, value in {**settings, "PANTAU_REDIS_HEARTBEAT": "0.5"}.items():
+    cache = {"PANTAU_SHARED_HTTPCACHE_DIR": str(work / f"{name}.httpcache")}
+    for key, value in {**settings, "PANTAU_REDIS_HEARTBEAT": "0.5", **cache}.items():
         command += ["-s", f"{key}={value}"]
     running = [
         subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)

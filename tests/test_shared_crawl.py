@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date
 
 import pytest
 import redis
@@ -25,6 +26,8 @@ from tests.conftest import (
     start_pantau,
     write_config,
 )
+from tests.mockweb import MockWeb, Reply, rss
+from tests.pastweb import STORY_TITLE, story_article
 from tests.test_archives import DAILY, DAYS, archive_url, date_index_web
 from tests.test_runs import _distinct_story, config_for, story_feed_web
 
@@ -64,6 +67,13 @@ def redis_url():
     yield url
     server.terminate()
     server.wait(timeout=60)
+
+
+@pytest.fixture(autouse=True)
+def crawler_cache(tmp_path, monkeypatch):
+    """Crawlers keep their entry pages in the user's cache directory: a test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "pantau" / "httpcache"
 
 
 @pytest.fixture
@@ -195,10 +205,49 @@ def test_a_shared_run_walks_no_day_the_archive_has_walked(archive_web, clean_red
     indexes = [archive_url(DAILY, day) for day in DAYS]
     assert [len(archive_web.requests_for(path)) for path in indexes] == [1, 1, 1]
     ingest = _ingest(config, db, clean_redis)
-    crawler = start_pantau(_command("crawl", "--config", str(config), "--redis", clean_redis))
+    command = _command("crawl", "--config", str(config), "--redis", clean_redis)
+    crawler = start_pantau(command)
     output, errors = crawler.communicate(timeout=240)
     assert crawler.returncode == 0, output + errors[-2000:]
     output, errors = ingest.communicate(timeout=240)
     assert ingest.returncode == 0, output + errors[-2000:]
     assert [len(archive_web.requests_for(path)) for path in indexes] == [1, 1, 1]
     assert rows(db, "select status from crawl_runs order by id") == [{"status": "ok"}] * 2
+
+
+def test_a_crawler_revalidates_the_entry_pages_it_fetched_last_run(
+    clean_redis, tmp_path, crawler_cache
+):
+    web = MockWeb()
+    items = []
+    for number in range(3):
+        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
+        web.routes[path] = Reply(body=story_article(number, date(2023, 9, 18)))
+        items.append((STORY_TITLE.format(number=number), web.url(path)))
+    asked: list[str | None] = []
+
+    def serve_feed(path: str, headers: dict[str, str]) -> Reply:
+        asked.append({name.lower(): value for name, value in headers.items()}.get("if-none-match"))
+        if asked[-1] == "v1":
+            return Reply(304, b"", headers={"ETag": "v1"})
+        return Reply(body=rss(items), content_type="application/rss+xml", headers={"ETag": "v1"})
+
+    web.handlers["/kabar/rss.xml"] = serve_feed
+    web.start()
+    config, db = config_for(web, tmp_path / "c"), tmp_path / "archive.db"
+    try:
+        for _ in range(2):
+            ingest = _ingest(config, db, clean_redis)
+            crawler = start_pantau(
+                _command("crawl", "--config", str(config), "--redis", clean_redis)
+            )
+            output, errors = crawler.communicate(timeout=240)
+            assert crawler.returncode == 0, output + errors[-2000:]
+            output, errors = ingest.communicate(timeout=240)
+            assert ingest.returncode == 0, output + errors[-2000:]
+    finally:
+        web.stop()
+    assert asked == [None, "v1"] and crawler_cache.is_dir()
+    assert "3 new" not in output and "1 not modified" in output
+    per_source = rows(db, "select per_source from crawl_runs where id = 2")[0]["per_source"]
+    assert '"not_modified": 1' in per_source

@@ -88,7 +88,8 @@ def remember_words(text: str, words: list[str]) -> None:
     """`text`'s words as `crawler.text.tokens` gave them, for the next `index_stems`.
 
     Only ASCII text: there both tokenisers read the same words (lower case, runs of
-    letters, digits and "_"); elsewhere this one drops letters that do not fold to ASCII."""
+    letters, digits and "_"); elsewhere `tokens` keeps letters that do not fold to ASCII,
+    and the roots' own reading drops them."""
     if text.isascii():
         if len(_TOKENISED) >= TOKENISED_KEPT:
             _TOKENISED.clear()

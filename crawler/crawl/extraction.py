@@ -55,8 +55,8 @@ PAGE_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan", "readability")
 def set_page_log_level(crawl_level: str | int) -> None:
     """At the crawl's LOG_LEVEL (a name or a number) of warnings and above, the page notes
     are left out."""
-    named = logging.getLevelName(str(crawl_level).upper())
-    level = int(crawl_level) if str(crawl_level).isdigit() else named
+    text = str(crawl_level).upper()
+    level = int(text) if text.isdigit() else logging.getLevelName(text)
     if not isinstance(level, int):
         level = logging.WARNING
     level = level if level < logging.WARNING else max(level, logging.ERROR)

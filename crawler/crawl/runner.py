@@ -218,6 +218,7 @@ def _shared_crawl(
         db_path = Path(scratch) / "scratch.db"
         settings = build_settings(config, db_path, overrides)
         settings.setdict(shared.scrapy_settings(redis_url), priority="cmdline")
+        settings.set("HTTPCACHE_DIR", str(shared.http_cache_dir(settings)), priority="cmdline")
         processes = extract_processes(settings)
         writer = ArchiveWriter(open_db(db_path), batch_articles=2000, batch_seconds=60)
         for source, day in shared.walked_days(server):

@@ -66,6 +66,10 @@ PANTAU_EXTRACT_PROCESSES = None
 
 # `pantau crawl --redis`: seconds between a crawler's heartbeats (crawl/shared.py).
 PANTAU_REDIS_HEARTBEAT = 5.0
+# ...and where it keeps the entry pages it fetched, for conditional requests next run (the
+# archive, and the cache beside it, may be on another machine). Unset: the user's cache
+# directory ($XDG_CACHE_HOME or ~/.cache)/pantau/httpcache.
+PANTAU_SHARED_HTTPCACHE_DIR = None
 
 DB_PATH = "archive.db"
 # Group commit (crawler/archive/writer.py): a commit per this many writes, or this many seconds.

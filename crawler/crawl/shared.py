@@ -19,6 +19,7 @@ import socket
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -206,6 +207,15 @@ def crawler_key() -> str:
 def release(server: redis.Redis) -> None:
     """This crawler process is done: ingest stops waiting for it."""
     server.delete(crawler_key())
+
+
+def http_cache_dir(settings: Any) -> Path:
+    """Where a crawler keeps the entry pages it fetched (PANTAU_SHARED_HTTPCACHE_DIR)."""
+    given = settings.get("PANTAU_SHARED_HTTPCACHE_DIR")
+    if given:
+        return Path(given)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "pantau" / "httpcache"
 
 
 def publish_walked_days(server: redis.Redis, days: list[tuple[str, str]]) -> None:
