@@ -36,14 +36,22 @@ from tests.pastweb import STORY_TITLE, plain_article, story_article
 ARTICLES = 30
 
 
-def story_feed_web(count: int, page=lambda number: story_article(number, date(2023, 9, 18))):
-    """A web (not started) whose feed /kabar/rss.xml lists `count` articles of the story."""
-    web = MockWeb()
+def story_pages(web: MockWeb, count: int, page=None) -> list[tuple[str, str]]:
+    """`count` articles of the story on `web` (`page(number)` makes each); their headlines
+    and URLs, as a feed lists them."""
     items = []
     for number in range(count):
         path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
-        web.routes[path] = Reply(body=page(number))
+        body = page(number) if page else story_article(number, date(2023, 9, 18))
+        web.routes[path] = Reply(body=body)
         items.append((STORY_TITLE.format(number=number), web.url(path)))
+    return items
+
+
+def story_feed_web(count: int, page=None):
+    """A web (not started) whose feed /kabar/rss.xml lists `count` articles of the story."""
+    web = MockWeb()
+    items = story_pages(web, count, page)
     web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
     return web
 
@@ -302,11 +310,7 @@ def test_quiet_says_only_the_outcome_and_verbose_logs_to_a_file_without_article_
 )
 def test_unchanged_feeds_are_revalidated_and_counted(tmp_path, validator, condition):
     web = MockWeb()
-    items = []
-    for number in range(3):
-        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
-        web.routes[path] = Reply(body=story_article(number, date(2023, 9, 18)))
-        items.append((STORY_TITLE.format(number=number), web.url(path)))
+    items = story_pages(web, 3)
     feed = {"version": "Mon, 18 Sep 2023 07:00:00 GMT", "items": items[:2]}
     asked: list[str | None] = []
 

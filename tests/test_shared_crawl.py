@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import date
 
 import pytest
 import redis
@@ -27,9 +26,8 @@ from tests.conftest import (
     write_config,
 )
 from tests.mockweb import MockWeb, Reply, rss
-from tests.pastweb import STORY_TITLE, story_article
 from tests.test_archives import DAILY, DAYS, archive_url, date_index_web
-from tests.test_runs import _distinct_story, config_for, story_feed_web
+from tests.test_runs import _distinct_story, config_for, story_feed_web, story_pages
 
 ARTICLES = 80
 FAST_BEAT = {"PANTAU_REDIS_HEARTBEAT": "0.5"}
@@ -219,11 +217,7 @@ def test_a_crawler_revalidates_the_entry_pages_it_fetched_last_run(
     clean_redis, tmp_path, crawler_cache
 ):
     web = MockWeb()
-    items = []
-    for number in range(3):
-        path = f"/kabar/2023/09/18/kim-jong-un-vladivostok-{number}"
-        web.routes[path] = Reply(body=story_article(number, date(2023, 9, 18)))
-        items.append((STORY_TITLE.format(number=number), web.url(path)))
+    items = story_pages(web, 3)
     asked: list[str | None] = []
 
     def serve_feed(path: str, headers: dict[str, str]) -> Reply:
