@@ -54,9 +54,9 @@ def register_article(
 
 
 # Keys found to be stock phrases, per open archive. A key only gains articles as articles
-# are added, so one found under COMMON_KEY of them is not looked up again (a quarter of
-# the lookups, each reading COMMON_KEY rows); `forget_stock_keys` when keys may have gone
-# (an edited article's old keys deleted, a write rolled back).
+# are added, so one found under COMMON_KEY of them need not be looked up again (each such
+# lookup reads COMMON_KEY rows); `forget_stock_keys` when keys may have gone (an edited
+# article's old keys deleted, a write rolled back).
 _STOCK_KEYS: "WeakKeyDictionary[Database, set[int]]" = WeakKeyDictionary()
 STOCK_KEYS_KEPT = 1 << 20
 
