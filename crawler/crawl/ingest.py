@@ -30,12 +30,11 @@ from crawler.crawl.shared import (
     ITEMS,
     RUN,
     Envelope,
+    add_to_set,
     connect,
     publish_walked_days,
 )
 
-# URL ids put into the shared filter per Redis command.
-SEED_BATCH = 10_000
 # Statuses of URLs that are not fetched again (a failed one is).
 KNOWN = ("article", "dropped", "irrelevant")
 
@@ -91,16 +90,10 @@ def _open_shared_run(server: Any, db: Any, run_id: int) -> None:
     """A fresh filter holding every URL the archive knows, empty queues, the run open."""
     stale = [ITEMS, DUPEFILTER, *server.scan_iter(ALL_QUEUES)]
     server.delete(*stale)
-    batch: list[str] = []
     marks = ", ".join("?" * len(KNOWN))
-    for (key,) in db.execute(f"select id from urls where status in ({marks})", KNOWN):
-        batch.append(key)
-        if len(batch) >= SEED_BATCH:
-            server.sadd(DUPEFILTER, *batch)
-            batch = []
-    if batch:
-        server.sadd(DUPEFILTER, *batch)
-    publish_walked_days(server, db.execute("select source, day from archive_days").fetchall())
+    known = db.execute(f"select id from urls where status in ({marks})", KNOWN)
+    add_to_set(server, DUPEFILTER, (key for (key,) in known))
+    publish_walked_days(server, db.execute("select source, day from archive_days"))
     server.set(RUN, str(run_id))
 
 

@@ -18,6 +18,7 @@ import pickle
 import socket
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ ALL_QUEUES = QUEUE % {"spider": "*"}
 # The date index days the archive has walked ("source<TAB>day"): crawlers do not read the
 # archive, and would walk them all again.
 WALKED = f"{PREFIX}:walked"
+# Members put into a Redis set per command.
+SET_BATCH = 10_000
 # A crawler beats every PANTAU_REDIS_HEARTBEAT seconds (a setting); one silent for
 # TTL_BEATS beats is taken for dead.
 TTL_BEATS = 6
@@ -218,11 +221,22 @@ def http_cache_dir(settings: Any) -> Path:
     return Path(cache) / "pantau" / "httpcache"
 
 
-def publish_walked_days(server: redis.Redis, days: list[tuple[str, str]]) -> None:
+def add_to_set(server: redis.Redis, key: str, members: Iterable[str]) -> None:
+    """SADD in commands of SET_BATCH members: an archive's URLs are millions."""
+    batch: list[str] = []
+    for member in members:
+        batch.append(member)
+        if len(batch) >= SET_BATCH:
+            server.sadd(key, *batch)
+            batch = []
+    if batch:
+        server.sadd(key, *batch)
+
+
+def publish_walked_days(server: redis.Redis, days: Iterable[tuple[str, str]]) -> None:
     """Tell this run's crawlers which (source, day) of the date indexes are walked."""
     server.delete(WALKED)
-    for start in range(0, len(days), 10_000):
-        server.sadd(WALKED, *(f"{source}\t{day}" for source, day in days[start : start + 10_000]))
+    add_to_set(server, WALKED, (f"{source}\t{day}" for source, day in days))
 
 
 def walked_days(server: redis.Redis) -> list[tuple[str, str]]:
