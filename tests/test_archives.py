@@ -39,18 +39,22 @@ def test_search_templates_get_the_window_or_the_last_30_days():
     source = Source(name="s", search=["https://x.id/cari?q={query}&dari={since:%d/%m/%Y}"])
     windowed = targets_for([Topic(name="t", keywords=["Kim"], since=date(2023, 9, 16))])
     assert windowed.template_urls(source, date(2023, 9, 20)) == [
-        ("https://x.id/cari?q=Kim&dari=16/09/2023", "search")
+        ("https://x.id/cari?q=Kim&dari=16%2F09%2F2023", "search")
     ]
     recent = targets_for([Topic(name="t", keywords=["Kim"])])
     assert recent.template_urls(source, date(2023, 9, 20)) == [
-        ("https://x.id/cari?q=Kim&dari=21/08/2023", "search")
+        ("https://x.id/cari?q=Kim&dari=21%2F08%2F2023", "search")
     ]
 
 
 def test_archive_urls_and_days_to_walk():
     day = date(2023, 9, 8)
+    # A value in the query string is sent percent-encoded; in the path, as it is.
     assert archive_url("https://x.id/indeks?date={date:%m/%d/%Y}&p={page}", day, 2) == (
-        "https://x.id/indeks?date=09/08/2023&p=2"
+        "https://x.id/indeks?date=09%2F08%2F2023&p=2"
+    )
+    assert archive_url("https://x.id/indeks/{date:%Y/%m/%d}/{offset:10}", day, 3) == (
+        "https://x.id/indeks/2023/09/08/20"
     )
     assert window([], date(2026, 11, 30)) == []
     walked = {date(2023, 9, 16), date(2023, 9, 17), date(2023, 9, 18)}
@@ -75,7 +79,7 @@ def test_a_window_without_until_runs_to_today(tmp_path):
     "template, problem",
     [
         ("https://x.id/indeks", "must contain {date:FORMAT}"),
-        ("https://x.id/indeks/{date:%Y}/{kanal}", "only {date:FORMAT}, {page} may be filled"),
+        ("https://x.id/indeks/{date:%Y}/{kanal}", "unknown placeholder {kanal}"),
     ],
 )
 def test_a_bad_archive_template_is_one_clear_error(tmp_path, template, problem):
@@ -143,8 +147,8 @@ def date_index_web() -> MockWeb:
         path = f"/cari/{DAYS[1]:%Y/%m/%d}/kim-jong-un-vladivostok-{number}"
         web.routes[path] = Reply(body=_article(number, DAYS[1]))
         found.append((web.url(path), f"Hasil pencarian {page}"))  # search results need no term
-        web.routes[search_url("Kim+Jong-un", page)] = _index(found[-1:])
-    web.routes[search_url("Kim+Jong-un", 3)] = _index(found[-1:])
+        web.routes[search_url("Kim Jong-un", page)] = _index(found[-1:])
+    web.routes[search_url("Kim Jong-un", 3)] = _index(found[-1:])
     return web
 
 

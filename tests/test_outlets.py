@@ -102,9 +102,27 @@ def test_sources_yml_takes_the_same_keys_beside_outlet_files(tmp_path):
         ),
         ("hosts: [a.id]\nfeed: [x]", "(top level).feed", "unknown key"),
         ("- a\n- b", "(top level)", "must be a mapping"),
-        ("checked: {source: news-watch}", "contoh.checked.date", "is required"),
-        ("checked: {source: x, date: kemarin}", "contoh.checked.date", "not a date"),
-        ("checked: {source: x, date: 2026-11-30, by: me}", "contoh.checked.by", "unknown key"),
+        ("checked: {source: news-watch, date: 2026-11-30}", "contoh.checked", "evidence"),
+        ("evidence: [{source: news-watch, says: x}]", "contoh.evidence[0].seen", "is required"),
+        (
+            "evidence: [{source: x, seen: kemarin, says: x}]",
+            "contoh.evidence[0].seen",
+            "not a date",
+        ),
+        (
+            "evidence: [{source: x, seen: 2026-09-26, says: x, by: me}]",
+            "contoh.evidence[0].by",
+            "unknown key",
+        ),
+        (
+            "examples: {articles: [{url: 'https://a.id/x'}]}",
+            "contoh.examples.articles[0].source",
+            "is required",
+        ),
+        ("feeds: [{url: 'https://a.id/rss'}]", "contoh.feeds[0].disabled", "is required"),
+        ("archives: ['https://a.id/indeks/{date:%Y}/{offset}']", "contoh.archives[0]", "STEP"),
+        ("archives: ['https://a.id/indeks/{day}']", "contoh.archives[0]", "{date:FORMAT}"),
+        ("tags: ['https://a.id/tag/{tag}/{halaman}']", "contoh.tags[0]", "unknown placeholder"),
     ],
 )
 def test_a_bad_outlet_file_names_file_key_and_problem(tmp_path, text, key, problem):
@@ -115,11 +133,74 @@ def test_a_bad_outlet_file_names_file_key_and_problem(tmp_path, text, key, probl
     assert problem in error.problem
 
 
-def test_checked_and_disabled_are_read(tmp_path):
-    text = OUTLET + "checked: {source: news-watch, date: 2026-08-17}\ndisabled: search moved\n"
+def test_evidence_examples_and_disabled_are_read(tmp_path):
+    text = OUTLET + (
+        "evidence:\n"
+        "  - {source: news-watch 1.3.0 docs/api-status.md, seen: 2026-09-26, says: latest passed}\n"
+        "  - {source: scrapers/contoh.py, seen: 2026-12-05, says: 'code only: x'}\n"
+        "examples:\n"
+        "  articles: [{url: 'https://contoh.id/berita/123/a', source: s}]\n"
+        "  not_articles: [{url: 'https://contoh.id/indeks', source: s}]\n"
+        "disabled: search moved\n"
+    )
     [outlet] = load_config(_config(tmp_path, {"contoh": text})).sources
-    assert outlet.checked == {"source": "news-watch", "date": "2026-08-17"}
+    assert [item.seen.isoformat() for item in outlet.evidence] == ["2026-09-26", "2026-12-05"]
+    # Code that nobody recorded running is not "seen working" on the day it was read.
+    assert outlet.newest_evidence().isoformat() == "2026-09-26"
+    assert outlet.examples.articles[0].url == "https://contoh.id/berita/123/a"
     assert outlet.disabled == "search moved"
+
+
+def test_an_entry_point_kept_disabled_is_not_fetched_but_listed(tmp_path):
+    text = OUTLET + (
+        "tags:\n"
+        "  - {url: 'https://contoh.id/tag/{tag}', disabled: 'robots.txt: /tag/'}\n"
+        "  - https://contoh.id/topik/{tag}\n"
+    )
+    [outlet] = load_config(_config(tmp_path, {"contoh": text})).sources
+    assert outlet.tags == ["https://contoh.id/topik/{tag}"]
+    assert [(e.kind, e.url, e.reason) for e in outlet.disabled_entries] == [
+        ("tags", "https://contoh.id/tag/{tag}", "robots.txt: /tag/")
+    ]
+
+
+@pytest.mark.parametrize(
+    "examples, problem",
+    [
+        (
+            "articles: [{url: 'https://contoh.id/news/2025/x', source: s}]",
+            "article_pattern rejects this article: https://contoh.id/news/2025/x",
+        ),
+        (
+            "not_articles: [{url: 'https://contoh.id/berita/123/indeks', source: s}]",
+            "accepts this page that is not an article: https://contoh.id/berita/123/indeks",
+        ),
+    ],
+)
+def test_an_outlet_whose_pattern_fails_its_examples_is_refused_naming_the_url(
+    tmp_path, examples, problem
+):
+    text = OUTLET + f"examples:\n  {examples}\n"
+    with pytest.raises(ConfigError) as raised:
+        load_config(_config(tmp_path, {"contoh": text}))
+    assert raised.value.key.startswith("contoh.examples.")
+    assert problem in raised.value.problem
+
+
+def test_an_entry_point_its_robots_rules_disallow_is_refused(tmp_path):
+    text = (
+        OUTLET + "robots_disallow: ['/search?*']\nsearch: ['https://contoh.id/search?q={query}']\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(_config(tmp_path, {"contoh": text}))
+    assert (raised.value.key, raised.value.problem.split(":")[0]) == (
+        "contoh.search[0]",
+        "robots.txt disallows it (/search?*)",
+    )
+    allowed = (
+        OUTLET + "robots_disallow: ['/search?*']\nsearch: ['https://contoh.id/cari/{query}']\n"
+    )
+    assert load_config(_config(tmp_path / "ok", {"contoh": allowed})).sources[0].search
 
 
 def test_an_outlet_name_is_unique_across_files_and_sources_yml(tmp_path):

@@ -153,22 +153,41 @@ def test_shipped_sources_cover_the_national_outlets():
     assert NATIONAL_OUTLETS <= set(sources)
     for name in NATIONAL_OUTLETS:
         source = sources[name]
-        assert source.feeds or source.sitemaps, name
-        # A way into past coverage: tag pages, site search or a date index.
-        assert source.tags or source.search or source.archives, name
-        assert source.article_pattern and source.checked, name
+        if source.disabled:
+            continue  # said why in its file; listed by `pantau sources list`
+        assert any(source.entry_points().values()), name
+        assert source.article_pattern and source.evidence, name
 
 
-def test_at_least_60_outlets_each_with_a_way_in_and_its_evidence():
+def test_at_least_80_outlets_each_with_evidence_and_examples_its_pattern_tells_apart():
+    """The fundus idea for URLs: each outlet file carries real article and non-article URLs
+    from 2025-2026 evidence, and its pattern classifies all of them right (the loader refuses
+    a file whose pattern fails one). An outlet without such evidence is not crawled."""
     outlets = load_config(ROOT / "config").sources
-    assert len(outlets) >= 60
+    assert len(outlets) >= 80
     for source in outlets:
-        entry_points = source.feeds + source.sitemaps + source.listings + source.archives
-        assert entry_points or source.search or source.tags, source.name
-        assert source.checked and source.checked["source"], source.name
-    # The outlets public code shows with a date index have one.
+        assert source.evidence, source.name
+        assert all(source.is_article_url(e.url) for e in source.examples.articles), source.name
+        assert not any(source.is_article_url(e.url) for e in source.examples.not_articles)
+        if source.disabled:
+            continue
+        entry_points = [url for urls in source.entry_points().values() for url in urls]
+        assert entry_points, source.name
+        assert len(source.examples.articles) >= 2, f"{source.name}: needs 2 real article URLs"
+        assert source.examples.not_articles, f"{source.name}: needs a real non-article URL"
+        assert all(e.source for e in source.examples.articles + source.examples.not_articles)
+    # The date indexes the 2026 audit names, configured as evidenced.
     with_archives = {source.name for source in outlets if source.archives}
-    assert {"detik", "kompas", "cnnindonesia", "okezone", "wartaekonomi", "bisnis"} <= with_archives
+    audited = {"detik", "cnnindonesia", "cnbcindonesia", "okezone", "sindonews", "republika"}
+    assert audited <= with_archives
+    paged_by_offset = {s.name for s in outlets if any("{offset:" in t for t in s.archives)}
+    assert {"okezone", "sindonews", "republika"} <= paged_by_offset
+
+
+def test_no_shipped_outlet_cites_the_projects_own_desk_note():
+    for source in load_config(ROOT / "config").sources:
+        for item in source.evidence:
+            assert "outlets-2026.md" not in item.source, source.name
 
 
 def _real_urls(real_data):
@@ -202,3 +221,13 @@ def test_every_source_with_real_pages_recognises_and_extracts_them(real_data):
     untested = sorted({s.name for s in sources} - tested)
     print(f"sources with a real page: {sorted(tested)}; without: {untested}")
     assert len(tested) >= 12
+
+
+def test_the_readme_outlet_table_is_made_from_the_files():
+    from crawler.config.outlet_files import markdown_table
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    start = readme.index("<!-- outlets table:")
+    table = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of outlets table -->")]
+    expected = markdown_table(load_config(ROOT / "config").sources)
+    assert table == expected, "run `pantau sources list --markdown` and paste it into README.md"

@@ -5,6 +5,8 @@ and status (ok, partial, failed) when it ends.
 """
 
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -96,6 +98,33 @@ def finish_run(
     return status
 
 
+def last_results(db_path: Path) -> dict[str, dict[str, Any]]:
+    """Each source's counts in the last crawl run that recorded it (none without an
+    archive). Opened read-only: listing never creates or changes an archive."""
+    if not db_path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            runs = conn.execute(
+                "select per_source from crawl_runs where per_source is not null order by id desc"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return {}
+    results: dict[str, dict[str, Any]] = {}
+    for (per_source,) in runs:
+        try:
+            counts = json.loads(per_source)
+        except ValueError:
+            continue
+        for name, values in counts.items() if isinstance(counts, dict) else []:
+            if isinstance(values, dict):
+                results.setdefault(name, values)
+    return results
+
+
 def _source_row(source: Source, now: str) -> dict[str, Any]:
     return {
         "name": source.name,
@@ -109,3 +138,26 @@ def _source_row(source: Source, now: str) -> dict[str, Any]:
         "article_pattern": source.article_pattern,
         "updated_at": now,
     }
+
+
+def drift_notes(name: str, counts: dict[str, Any]) -> list[str]:
+    """What a run noticed about a source, one sentence each: "detik: article_pattern
+    rejected 14 topical links that were articles (e.g. URL)"."""
+    said = {
+        "pattern_missed": (
+            "article_pattern rejected 1 topical link that was an article",
+            "article_pattern rejected {n} topical links that were articles",
+        ),
+        "robots_refused": ("robots.txt refused 1 request", "robots.txt refused {n} requests"),
+        "index_repeats": (
+            "1 index page repeated the previous page's links",
+            "{n} index pages repeated the previous page's links",
+        ),
+    }
+    lines = []
+    for key, (one, many) in said.items():
+        n = counts.get(key) or 0
+        if n:
+            sentence = (one if n == 1 else many).format(n=n)
+            lines.append(f"{name}: {sentence} (e.g. {counts.get(f'{key}_example')})")
+    return lines

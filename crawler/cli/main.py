@@ -16,10 +16,10 @@ from crawler.archive.lock import ArchiveLocked
 from crawler.archive.reextract import known_sources
 from crawler.archive.reextract import reextract as reextract_pages
 from crawler.archive.rescore import rescore as rescore_archive
-from crawler.archive.runs import save_config
+from crawler.archive.runs import drift_notes, save_config
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
-from crawler.cli.topics import config_option, load, outlets_if_any, sources, topic
+from crawler.cli.topics import config_option, db_option, load, outlets_if_any, sources, topic
 from crawler.config.load import Config, ConfigError, body_rules
 from crawler.crawl.ingest import run_ingest
 from crawler.crawl.runner import (
@@ -33,18 +33,6 @@ from crawler.crawl.shared import NoIngest
 from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
 from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, write_metadata
 from crawler.extract.article import ExtractionError, extract_article
-
-
-def db_option(function):
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default="archive.db",
-        show_default=True,
-        help="SQLite archive (created if missing)",
-    )(function)
-
 
 # `pantau crawl`'s exit codes (2, bad config or option, is click's and BadConfig's).
 EXIT_ALL_FAILED = 1
@@ -170,11 +158,15 @@ def report(config: Config, result: CrawlResult, quiet: bool) -> None:
         )
         if counts.get("not_modified"):
             line += f", {counts['not_modified']} not modified"
+        # What the outlet file may have got wrong: said even to -q (cron mails it).
+        noticed = drift_notes(name, counts)
         if counts["status"] != "ok":
             line += f" ({counts['message']})"
-        elif quiet and not counts["errors"]:
+        elif quiet and not counts["errors"] and not noticed:
             continue
         click.echo(line)
+        for note in noticed:
+            click.echo(f"  {note}")
     for source in config.sources:
         if source.disabled:
             click.echo(f"{source.name}: disabled ({source.disabled})")

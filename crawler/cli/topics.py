@@ -2,12 +2,20 @@
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
+from crawler.archive.runs import last_results
 from crawler.cli.add_topic import TopicError, add_topic
 from crawler.config.load import ConfigError, Source, load_config
+from crawler.config.outlet_files import (
+    entry_counts,
+    markdown_table,
+    outlet_file,
+    with_live_evidence,
+)
 from crawler.discover.check import as_json, check_sources, summary, verdict_text
 from crawler.discover.targets import targets_for
 from crawler.relevance.terms import query_terms
@@ -21,6 +29,17 @@ def config_option(function):
         default="config",
         show_default=True,
         help="Directory with outlets/ (or sources.yml), topics.yml, crawl.yml, metadata.yml",
+    )(function)
+
+
+def db_option(function):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default="archive.db",
+        show_default=True,
+        help="SQLite archive (created if missing)",
     )(function)
 
 
@@ -112,7 +131,7 @@ def add(name, seed_url, seed_file, keywords, since, until, min_relevance, config
 
 @click.group()
 def sources():
-    """Check the configured sources."""
+    """List and check the configured sources (the outlet files)."""
 
 
 @sources.command()
@@ -123,20 +142,32 @@ def sources():
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Also write the report as JSON to this file",
 )
-def check(config_dir, json_path):
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Write evidence {source: live, seen: today} into the outlet files that passed",
+)
+def check(config_dir, json_path, update):
     """Try every feed, sitemap, listing, search/tag template and date index live, and report
-    per source, then in one line. Every fetch is bounded in time and size.
+    per source, then in one line. Every fetch is bounded in time and size, and none goes
+    where the site's robots.txt disallows.
 
     Search and tag templates pass a gate: the topic's query returns results that name it, a
     nonsense query none of its own, an unrelated query other results, all on the outlet's
     site. A date index of a week ago must list mostly that day's links (where URLs carry
-    dates).
+    dates), and its page 2 must not repeat page 1. Every entry point says how many of its
+    links the article_pattern accepts and how many article-like links it rejects ("pattern
+    stale" when it accepts none of ten or more).
+
+    With --update, each outlet file whose entry points all passed gets
+    `evidence: {source: live, seen: TODAY, says: ...}` in place of its earlier live one
+    (comments and layout kept).
 
     Exits 1 when nothing answered at all.
 
     Example:
 
-        pantau sources check --config config --json check.json
+        pantau sources check --config config --json check.json --update
     """
     config = load(config_dir)
     results = check_sources(config.sources, targets_for(config.topics), config.crawl.user_agent)
@@ -149,10 +180,15 @@ def check(config_dir, json_path):
         click.echo(f"{source.name}: {working}/{len(mine)} answered and parsed")
         for r in mine:
             state = f"ok, {r.links} article links" if r.ok else f"FAILED ({r.error})"
+            if r.rejected:
+                state += f", {r.rejected} article-like links rejected by the pattern"
             if r.verdicts:
                 state += f" [{verdict_text(r)}]"
             click.echo(f"  {r.kind:<8} {state}  {r.url}")
     click.echo(summary(results))
+    if update:
+        for line in write_live_evidence(config, results):
+            click.echo(line)
     if json_path:
         try:
             json_path.write_text(json.dumps(as_json(results), indent=2), "utf-8")
@@ -160,6 +196,63 @@ def check(config_dir, json_path):
             raise click.ClickException(f"{json_path}: cannot write: {error.strerror}")
     if results and not any(r.ok for r in results):
         sys.exit(1)
+
+
+def write_live_evidence(config, results) -> list[str]:
+    """Evidence from this check into each outlet file whose entry points all passed."""
+    today = date.today()
+    said = []
+    for source in config.sources:
+        mine = [r for r in results if r.source == source.name]
+        if source.disabled or not mine or not all(r.ok for r in mine):
+            continue
+        path = outlet_file(config.directory, source)
+        if path is None:
+            said.append(f"{source.name}: passed; not updated (an entry of sources.yml)")
+            continue
+        links = sum(r.links or 0 for r in mine)
+        says = (
+            f"pantau sources check: every entry point answered and passed "
+            f"({entry_counts(source)}); the article_pattern accepted {links} article links"
+        )
+        try:
+            path.write_text(with_live_evidence(path.read_text("utf-8"), today, says), "utf-8")
+        except OSError as error:
+            raise click.ClickException(f"{path}: cannot write: {error.strerror}")
+        said.append(f"{source.name}: evidence updated in {path}")
+    return said
+
+
+@sources.command(name="list")
+@config_option
+@db_option
+@click.option("--markdown", is_flag=True, help="A Markdown table (the README's), no crawl results")
+def list_sources(config_dir, db_path, markdown):
+    """One line per outlet: crawled or why not, entry points by kind, the newest evidence
+    date, and the last crawl's result.
+
+    Example:
+
+        pantau sources list
+    """
+    config = load(config_dir)
+    if markdown:
+        click.echo(markdown_table(config.sources), nl=False)
+        return
+    crawled = last_results(db_path)
+    for source in config.sources:
+        state = f"disabled ({source.disabled})" if source.disabled else "enabled"
+        newest = source.newest_evidence()
+        result = crawled.get(source.name)
+        last = (
+            f"last crawl: {result['status']}, {result.get('new_articles', 0)} new"
+            if result
+            else "not crawled yet"
+        )
+        click.echo(
+            f"{source.name}: {state}; {entry_counts(source)}; "
+            f"evidence {newest.isoformat() if newest else 'none'}; {last}"
+        )
 
 
 class BadConfig(click.ClickException):

@@ -22,6 +22,8 @@ from cssselect import GenericTranslator, SelectorError
 
 from crawler import __version__
 from crawler.config.rules import BodyRules
+from crawler.discover.robots import disallowing_rule
+from crawler.discover.templates import TemplateError, fill_template
 from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
@@ -64,6 +66,52 @@ class Section:
     drop: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact in an outlet file was seen: a public repository and path, a document,
+    or `live` (`pantau sources check --update`); the day it was seen there (not the day it
+    was written down); and what it shows. `says` starting "code only:" marks a fact that
+    code expects but that nobody recorded seeing."""
+
+    source: str
+    seen: date
+    says: str
+
+    @property
+    def observed(self) -> bool:
+        return not self.says.lower().startswith("code only")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A real URL of the outlet and where it was seen."""
+
+    url: str
+    source: str
+
+
+@dataclass
+class Examples:
+    """Real article URLs of the outlet and real URLs of its other pages (listings, tags,
+    indexes): its `article_pattern` must tell them apart."""
+
+    articles: list[Example] = field(default_factory=list)
+    not_articles: list[Example] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DisabledEntry:
+    """An entry point kept on record but not fetched (gone, refused, robots.txt, JavaScript)."""
+
+    kind: str  # feeds, sitemaps, listings, tags, search, archives
+    url: str
+    reason: str
+
+
+# Where a crawl starts: the keys of an outlet that hold URLs or URL templates.
+ENTRY_KINDS = ("feeds", "sitemaps", "listings", "tags", "search", "archives")
+
+
 @dataclass
 class Source:
     """One outlet (or one section of an outlet): where to look, what an article URL is, and
@@ -84,13 +132,26 @@ class Source:
     body: list[str] = field(default_factory=list)
     drop: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
-    # Where the URLs above were last seen confirmed ({"source": ..., "date": ...}), so that
-    # users know what is unverified; and why the outlet is not crawled, when it is not.
-    checked: dict[str, str] | None = None
+    # Where each fact above was seen, and real URLs its article_pattern must tell apart.
+    evidence: list[Evidence] = field(default_factory=list)
+    examples: Examples = field(default_factory=Examples)
+    # robots.txt Disallow rules the evidence shows: no entry point may fall under one.
+    robots_disallow: list[str] = field(default_factory=list)
+    # Entry points kept on record with the reason they are not fetched.
+    disabled_entries: list[DisabledEntry] = field(default_factory=list)
+    # Why the outlet is not crawled, when it is not.
     disabled: str | None = None
     # Entry pages (date indexes, listings, tag and search pages) need a browser to build
     # their links; articles are still fetched over plain HTTP.
     render: bool = False
+
+    def entry_points(self) -> dict[str, list[str]]:
+        """The entry points fetched, by kind (ENTRY_KINDS)."""
+        return {kind: getattr(self, kind) for kind in ENTRY_KINDS}
+
+    def newest_evidence(self) -> date | None:
+        """The last day a fact of this file was seen (code that nobody saw run aside)."""
+        return max((item.seen for item in self.evidence if item.observed), default=None)
 
     def allowed_hosts(self) -> list[str]:
         """The hosts the crawler may fetch from: `hosts`, else those of the entry points."""
@@ -226,38 +287,163 @@ def _outlet_entry(path: Path) -> dict[str, Any]:
     return {"name": path.stem, **entry}
 
 
+# The keys of an outlet entry (Source's fields but those derived from them).
+SOURCE_KEYS = set(Source.__dataclass_fields__) - {"disabled_entries"}
+
+
 def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[Source]:
     sources: list[Source] = []
-    for where, name, values in _named_entries(path, key, entries, Source):
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and "checked" in entry:
+            name = entry.get("name")
+            where = f"{key}[{index}] ({name})" if key else str(name)
+            raise ConfigError(
+                path,
+                f"{where}.checked",
+                "replaced by evidence: a list of {source, seen, says} (where a fact was seen, "
+                "the day it was seen, what it shows)",
+            )
+    for where, name, values in _named_entries(path, key, entries, "source", SOURCE_KEYS):
         pattern = _string(path, f"{where}.article_pattern", values.get("article_pattern"))
         if pattern is not None:
             _check_pattern(path, f"{where}.article_pattern", pattern)
-        sources.append(
-            Source(
-                name=name,
-                hosts=[
-                    h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))
-                ],
-                feeds=_url_list(path, f"{where}.feeds", values.get("feeds")),
-                sitemaps=_url_list(path, f"{where}.sitemaps", values.get("sitemaps")),
-                listings=_url_list(path, f"{where}.listings", values.get("listings")),
-                article_pattern=pattern,
-                tags=_template_list(path, f"{where}.tags", values.get("tags"), "{tag}"),
-                search=_template_list(path, f"{where}.search", values.get("search"), "{query}"),
-                archives=_archive_list(path, f"{where}.archives", values.get("archives")),
-                body=_selector_list(path, f"{where}.body", values.get("body")),
-                drop=_selector_list(path, f"{where}.drop", values.get("drop")),
-                sections=_sections(path, f"{where}.sections", values.get("sections")),
-                checked=_checked(path, f"{where}.checked", values.get("checked")),
-                disabled=_string(path, f"{where}.disabled", values.get("disabled")),
-                render=_flag(path, f"{where}.render", values.get("render")),
-            )
+        entries_by_kind, disabled_entries = _entry_points(path, where, values)
+        source = Source(
+            name=name,
+            hosts=[h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))],
+            article_pattern=pattern,
+            **entries_by_kind,
+            body=_selector_list(path, f"{where}.body", values.get("body")),
+            drop=_selector_list(path, f"{where}.drop", values.get("drop")),
+            sections=_sections(path, f"{where}.sections", values.get("sections")),
+            evidence=_evidence(path, f"{where}.evidence", values.get("evidence")),
+            examples=_examples(path, f"{where}.examples", values.get("examples")),
+            robots_disallow=_string_list(
+                path, f"{where}.robots_disallow", values.get("robots_disallow")
+            ),
+            disabled_entries=disabled_entries,
+            disabled=_string(path, f"{where}.disabled", values.get("disabled")),
+            render=_flag(path, f"{where}.render", values.get("render")),
         )
-        if sources[-1].body_rules() and not sources[-1].hosts:
+        if source.body_rules() and not source.hosts:
             raise ConfigError(
                 path, f"{where}.hosts", "required with body rules (they apply by host)"
             )
+        _check_examples(path, f"{where}.examples", source)
+        _check_robots(path, where, source)
+        sources.append(source)
     return sources
+
+
+def _entry_points(
+    path: Path, where: str, values: dict[str, Any]
+) -> tuple[dict[str, list[str]], list[DisabledEntry]]:
+    """Each kind's entry points: URLs (templates), or `{url, disabled: reason}` for one kept
+    on record and not fetched."""
+    placeholders = {"tags": "{tag}", "search": "{query}", "archives": "{date:"}
+    enabled: dict[str, list[str]] = {}
+    disabled: list[DisabledEntry] = []
+    for kind in ENTRY_KINDS:
+        key = f"{where}.{kind}"
+        items = values.get(kind)
+        items = [items] if isinstance(items, (str, dict)) else (items or [])
+        if not isinstance(items, list):
+            raise ConfigError(path, key, "must be a list of URLs")
+        enabled[kind] = []
+        for index, item in enumerate(items):
+            at = f"{key}[{index}]"
+            if isinstance(item, dict):
+                entry = _mapping(path, at, item, allowed={"url", "disabled"})
+                url = _url(path, f"{at}.url", entry.get("url"))
+                reason = _required_string(path, f"{at}.disabled", entry.get("disabled"))
+            else:
+                url, reason = _url(path, at, item), None
+            if kind in placeholders:
+                _check_template(path, at, url, placeholders[kind])
+            if reason is None:
+                enabled[kind].append(url)
+            else:
+                disabled.append(DisabledEntry(kind, url, reason))
+    return enabled, disabled
+
+
+def _evidence(path: Path, key: str, value: Any) -> list[Evidence]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(path, key, "must be a list of {source, seen, says}")
+    evidence = []
+    for index, item in enumerate(value):
+        at = f"{key}[{index}]"
+        entry = _mapping(path, at, item, allowed={"source", "seen", "says"})
+        seen = _date(path, f"{at}.seen", entry.get("seen"))
+        if seen is None:
+            raise ConfigError(path, f"{at}.seen", "is required: the day the fact was seen")
+        evidence.append(
+            Evidence(
+                source=_required_string(path, f"{at}.source", entry.get("source")),
+                seen=seen,
+                says=_required_string(path, f"{at}.says", entry.get("says")),
+            )
+        )
+    return evidence
+
+
+def _examples(path: Path, key: str, value: Any) -> Examples:
+    if value is None:
+        return Examples()
+    entry = _mapping(path, key, value, allowed={"articles", "not_articles"})
+    lists: dict[str, list[Example]] = {}
+    for kind in ("articles", "not_articles"):
+        items = entry.get(kind) or []
+        if not isinstance(items, list):
+            raise ConfigError(path, f"{key}.{kind}", "must be a list of {url, source}")
+        lists[kind] = []
+        for index, item in enumerate(items):
+            at = f"{key}.{kind}[{index}]"
+            values = _mapping(path, at, item, allowed={"url", "source"})
+            lists[kind].append(
+                Example(
+                    url=_url(path, f"{at}.url", values.get("url")),
+                    source=_required_string(path, f"{at}.source", values.get("source")),
+                )
+            )
+    return Examples(**lists)
+
+
+def _check_examples(path: Path, key: str, source: Source) -> None:
+    """The article pattern must accept the outlet's own article URLs and reject its other
+    pages: a pattern written for last year's URLs fails here, not silently in a crawl."""
+    for example in source.examples.articles:
+        if not source.is_article_url(example.url):
+            raise ConfigError(
+                path, f"{key}.articles", f"article_pattern rejects this article: {example.url}"
+            )
+    for example in source.examples.not_articles:
+        if source.is_article_url(example.url):
+            raise ConfigError(
+                path,
+                f"{key}.not_articles",
+                f"article_pattern accepts this page that is not an article: {example.url}",
+            )
+
+
+def _check_robots(path: Path, where: str, source: Source) -> None:
+    """A polite crawl never fetches what robots.txt disallows: such an entry point would
+    cost nothing and find nothing, every run. It is kept only as disabled."""
+    if not source.robots_disallow:
+        return
+    for kind, urls in source.entry_points().items():
+        for index, url in enumerate(urls):
+            sample = fill_template(url, TEMPLATE_SAMPLES, page=2)
+            rule = disallowing_rule(source.robots_disallow, sample)
+            if rule:
+                raise ConfigError(
+                    path,
+                    f"{where}.{kind}[{index}]",
+                    f"robots.txt disallows it ({rule}): remove it or keep it as "
+                    "{url: ..., disabled: reason}",
+                )
 
 
 @lru_cache(maxsize=256)
@@ -281,17 +467,6 @@ def _check_pattern(path: Path, key: str, pattern: str) -> None:
             ) from None
 
 
-def _checked(path: Path, key: str, value: Any) -> dict[str, str] | None:
-    if value is None:
-        return None
-    values = _mapping(path, key, value, allowed={"source", "date"})
-    source = _required_string(path, f"{key}.source", values.get("source"))
-    day = _date(path, f"{key}.date", values.get("date"))
-    if day is None:
-        raise ConfigError(path, f"{key}.date", "is required")
-    return {"source": source, "date": day.isoformat()}
-
-
 def _sections(path: Path, key: str, value: Any) -> list[Section]:
     if value is None:
         return []
@@ -309,15 +484,6 @@ def _sections(path: Path, key: str, value: Any) -> list[Section]:
             Section(hosts, body, _selector_list(path, f"{where}.drop", values.get("drop")))
         )
     return sections
-
-
-def _archive_list(path: Path, key: str, value: Any) -> list[str]:
-    templates = _url_list(path, key, value)
-    for index, template in enumerate(templates):
-        if "{date:" not in template:
-            raise ConfigError(path, f"{key}[{index}]", "template must contain {date:FORMAT}")
-        _check_fill(path, f"{key}[{index}]", template, "{date:")
-    return templates
 
 
 def _selector_list(path: Path, key: str, value: Any) -> list[str]:
@@ -347,7 +513,9 @@ def load_topics(path: Path) -> list[Topic]:
         return []
     topics: list[Topic] = []
     entries = _top_level_list(path, "topics", required=False)
-    for where, name, values in _named_entries(path, "topics", entries, Topic):
+    for where, name, values in _named_entries(
+        path, "topics", entries, "topic", Topic.__dataclass_fields__
+    ):
         seed = _string(path, f"{where}.seed", values.get("seed"))
         seed_path = (path.parent / seed) if seed else None
         if seed_path is not None and not seed_path.is_file():
@@ -427,19 +595,17 @@ def _flag(path: Path, key: str, value: Any) -> bool:
 
 
 def _named_entries(
-    path: Path, key: str, entries: list[Any], kind: Any
+    path: Path, key: str, entries: list[Any], kind: str, allowed: Any
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(where, name, values) of each entry; names must be present and unique."""
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         at = f"{key}[{index}]" if key else "(top level)"
-        values = _mapping(path, at, entry, allowed=kind.__dataclass_fields__)
+        values = _mapping(path, at, entry, allowed=allowed)
         name = _required_string(path, f"{at}.name", values.get("name"))
         where = f"{key}[{index}] ({name})" if key else name
         if name in seen:
-            raise ConfigError(
-                path, f"{where}.name", f"duplicate {kind.__name__.lower()} name {name!r}"
-            )
+            raise ConfigError(path, f"{where}.name", f"duplicate {kind} name {name!r}")
         seen.add(name)
         yield where, name, values
 
@@ -512,32 +678,41 @@ def _string_list(path: Path, key: str, value: Any) -> list[str]:
     return [_required_string(path, f"{key}[{i}]", item) for i, item in enumerate(value)]
 
 
-def _template_list(path: Path, key: str, value: Any, placeholder: str) -> list[str]:
-    templates = _url_list(path, key, value)
-    for index, template in enumerate(templates):
-        if placeholder not in template:
-            raise ConfigError(path, f"{key}[{index}]", f"template must contain {placeholder}")
-        _check_fill(path, f"{key}[{index}]", template, placeholder)
-    return templates
+# Values a template may name, for checking it when the config loads.
+TEMPLATE_SAMPLES: dict[str, Any] = {
+    "query": "kim jong un",
+    "tag": "kim-jong-un",
+    "since": date(2023, 9, 1),
+    "until": date(2023, 9, 30),
+    "date": date(2023, 9, 18),
+}
+TEMPLATE_FIELDS = {
+    "{query}": ("query", "since", "until"),
+    "{tag}": ("tag",),
+    "{date:": ("date",),
+}
 
 
-def _check_fill(path: Path, key: str, template: str, placeholder: str) -> None:
+def _check_template(path: Path, key: str, template: str, placeholder: str) -> None:
     """Fail now, not mid-crawl, on a placeholder the crawl will not fill or a bad format."""
-    day = date(2023, 9, 18)
-    fills: dict[str, dict[str, Any]] = {
-        "{query}": {"query": "x", "since": day, "until": day},
-        "{tag}": {"tag": "x"},
-        "{date:": {"date": day},
-    }
-    values = fills[placeholder]
-    try:
-        template.format(**values, page=1)
-    except (KeyError, IndexError, ValueError) as error:
-        names = ", ".join(
-            "{" + name + (":FORMAT" if isinstance(value, date) else "") + "}"
-            for name, value in {**values, "page": 1}.items()
+    if placeholder not in template:
+        raise ConfigError(
+            path,
+            key,
+            f"template must contain {placeholder}"
+            + ("FORMAT}" if placeholder.endswith(":") else ""),
         )
-        raise ConfigError(path, key, f"only {names} may be filled in ({error})") from None
+    names = TEMPLATE_FIELDS[placeholder]
+    try:
+        fill_template(template, {name: TEMPLATE_SAMPLES[name] for name in names}, page=2)
+    except TemplateError as error:
+        allowed = ", ".join(
+            "{" + name + (":FORMAT" if name in ("date", "since", "until") else "") + "}"
+            for name in names
+        )
+        raise ConfigError(
+            path, key, f"{error} (fill in {allowed}, and {{page}} or {{offset:STEP}})"
+        ) from None
 
 
 def _date(path: Path, key: str, value: Any) -> date | None:
@@ -547,13 +722,6 @@ def _date(path: Path, key: str, value: Any) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(path, key, f"not a date (YYYY-MM-DD): {value!r}") from None
-
-
-def _url_list(path: Path, key: str, value: Any) -> list[str]:
-    urls = _string_list(path, key, value)
-    for index, url in enumerate(urls):
-        _check_url(path, f"{key}[{index}]", url)
-    return urls
 
 
 def _url(path: Path, key: str, value: Any) -> str:

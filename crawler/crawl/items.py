@@ -22,6 +22,8 @@ class Page:
     # On-topic links found in the article, followed when it proves relevant.
     related_links: list[str] = field(default_factory=list, repr=False)
     related_depth: int = 0
+    # Fetched although the source's article_pattern rejected its link (crawl/drift.py).
+    pattern_probe: bool = False
     # Read from a web archive: where it keeps the page, and when it captured it.
     capture_url: str | None = None
     captured_at: str | None = None

@@ -1,13 +1,16 @@
-"""Retries that back off and honour Retry-After (Scrapy's RetryMiddleware does neither)."""
+"""Retries that back off and honour Retry-After (Scrapy's RetryMiddleware does neither), and
+robots.txt obeyed by the requests that waited for it."""
 
 import asyncio
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 
@@ -75,3 +78,18 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.crawler.stats.inc_value("pantau/retry_wait_seconds", round(delay, 3))
         if delay > 0:
             await asyncio.sleep(delay)
+
+
+class WaitingRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's, except for the requests that arrive while a host's robots.txt is still being
+    fetched: they all await one Deferred, and all but the first get None from it, which
+    Scrapy reads as "no robots.txt, allowed". Such a request is judged by the rules parsed
+    meanwhile (a crawl's first requests to an outlet all go out at once)."""
+
+    async def robot_parser(self, request):
+        parser = await super().robot_parser(request)
+        if parser is None:
+            stored = self._parsers.get(urlparse_cached(request).netloc)
+            if not isinstance(stored, Deferred):
+                return stored  # None too when robots.txt could not be had
+        return parser

@@ -8,6 +8,7 @@ from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.archive.writer import ArchiveWriter
+from crawler.crawl import drift
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.extraction import Job, WorkerLost
 from crawler.crawl.items import BackfillQueried, FailedFetch, Page, WalkedDay
@@ -66,6 +67,9 @@ class ExtractPipeline:
             raise NoArticle(f"no article ({error}): {page.url}")
         except WorkerLost as error:
             raise ExtractionFailed(str(error), log_level="WARNING")
+        if page.pattern_probe:
+            # The pattern rejected its link, and the page-type judge says it is an article.
+            drift.note(self.crawler.stats, "pattern_missed", page.url)
         if not self.context.relevant(page.relevance):
             raise Irrelevant(f"irrelevant (best {max(page.relevance.values()):.3f}): {page.url}")
         self.crawler.spider.follow_related(page)

@@ -26,7 +26,7 @@ from crawler.archive.runs import (
 from crawler.archive.schema import open_db
 from crawler.archive.writer import ArchiveWriter
 from crawler.config.load import Config
-from crawler.crawl import shared
+from crawler.crawl import drift, shared
 from crawler.crawl.backfill import BackfillSpider
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.extraction import default_processes, set_page_log_level
@@ -316,6 +316,7 @@ def summarize(stats: dict[str, Any], signalled: bool = False) -> dict[str, Any]:
         "dropped": dropped,
         "errors": stats.get("pantau/errors", 0),
         "not_modified": stats.get("pantau/not_modified", 0),
+        **drift.counts(stats),
     }
     fetched_pages = sum(
         counts[key] for key in ("new_articles", "duplicates", "irrelevant", "dropped")

@@ -38,6 +38,8 @@ PANTAU_RETRY_AFTER_MAX = 300.0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.crawl.middlewares.WaitingRobotsTxtMiddleware": 100,
     # Nearer the network than the cache (900): sees a 304 before it becomes the stored page.
     "crawler.crawl.revalidation.NotModifiedCounter": 950,
 }

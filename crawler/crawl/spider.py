@@ -11,6 +11,7 @@ from twisted.python.failure import Failure
 from crawler.archive.rows import recent_article_urls, walked_days
 from crawler.archive.schema import utc_now
 from crawler.config.load import Source
+from crawler.crawl import drift
 from crawler.crawl.context import CrawlContext
 from crawler.crawl.dupefilter import ARTICLE_LINK, LINK_SOURCE
 from crawler.crawl.items import FailedFetch, Page, WalkedDay
@@ -42,8 +43,12 @@ def _fetched(response: Response) -> dict:
 
 
 def count_failure(spider: scrapy.Spider, failure: Failure) -> tuple[scrapy.Request, str]:
-    """A request that failed for good (after retries): counted, logged; with its reason."""
+    """A request that failed for good (after retries): counted, logged; with its reason. One
+    that robots.txt forbids is counted as refused, not as an error."""
     request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
+    if drift.refused_by_robots(failure):
+        drift.note(spider.crawler.stats, "robots_refused", request.url)
+        return request, "forbidden by robots.txt"
     response = getattr(failure.value, "response", None)
     reason = (
         f"HTTP {response.status}"
@@ -71,6 +76,7 @@ class NewsSpider(scrapy.Spider):
         self.hosts = source.allowed_hosts()
         self.related_depth = 0  # set from settings in start()
         self.shared = False
+        self.probes_left = drift.MAX_PROBES
 
     async def start(self):
         self.context = CrawlContext.of(self.crawler)
@@ -157,6 +163,7 @@ class NewsSpider(scrapy.Spider):
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
         self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(on_site))
+        yield from self._pattern_probes(links)
         new = [link for link in dict.fromkeys(on_site) if link not in meta["seen"]]
         seen = meta["seen"] | set(new)
         wanted = new
@@ -166,9 +173,16 @@ class NewsSpider(scrapy.Spider):
         yield from self._article_requests(wanted, related_depth=0)
         page = meta["page"]
         last = archives.MAX_INDEX_PAGES if filled.kind == "archive" else MAX_SEARCH_PAGES
-        if filled.paged and new and page < last:
+        repeated = drift.repeats(meta.get("previous"), on_site)
+        if repeated:
+            # The site served the same page again (a paging parameter it did not read): the
+            # rest of the day is out of reach this way, and more pages would only repeat.
+            drift.note(self.crawler.stats, "index_repeats", response.url)
+        if filled.paged and new and page < last and not repeated:
             # Through the engine, past DepthMiddleware: DEPTH_LIMIT is for links, not pages.
-            self.crawler.engine.crawl(self._index_request(filled, page + 1, seen))
+            request = self._index_request(filled, page + 1, seen)
+            request.meta["previous"] = frozenset(on_site)
+            self.crawler.engine.crawl(request)
         elif filled.kind == "archive":
             day = dict(filled.values)["date"]
             yield WalkedDay(self.source.name, day.isoformat(), page, len(seen))
@@ -179,11 +193,14 @@ class NewsSpider(scrapy.Spider):
         parts = response.meta.get("parts", [])
         links = discovery.link_triples(response) if isinstance(response, TextResponse) else []
         single_view = response.meta.get("single_view_of")
+        probe = response.meta.get(drift.PROBE, False)
         if not parts and single_view is None:
             single = pagination.single_view_url(response.url, links)
             if single:
                 yield self._follow_part(
-                    single, {"single_view_of": fetched}, self.on_single_view_error
+                    single,
+                    {"single_view_of": fetched, drift.PROBE: probe},
+                    self.on_single_view_error,
                 )
                 return
         if single_view is not None:
@@ -191,9 +208,11 @@ class NewsSpider(scrapy.Spider):
         parts = [*parts, fetched]
         next_url = None if single_view else pagination.next_page_url(response.url, links)
         if next_url and len(parts) < pagination.MAX_PAGES:
-            yield self._follow_part(next_url, {"parts": parts}, self.on_next_page_error)
+            yield self._follow_part(
+                next_url, {"parts": parts, drift.PROBE: probe}, self.on_next_page_error
+            )
             return
-        page = self._page(parts)
+        page = self._page(parts, probe)
         page.related_depth = response.meta.get("related_depth", 0)
         page.related_links = self._related_links(response.url, links)
         yield page
@@ -214,21 +233,39 @@ class NewsSpider(scrapy.Spider):
     def on_single_view_error(self, failure: Failure):
         """No single-page view after all: keep the page that offered it."""
         yield from self.on_error(failure)
-        yield self._page([failure.request.meta["single_view_of"]])  # type: ignore[attr-defined]
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        yield self._page([meta["single_view_of"]], meta.get(drift.PROBE, False))
 
     def on_next_page_error(self, failure: Failure):
         """A later page failed: keep the article with the pages we have."""
         yield from self.on_error(failure)
-        yield self._page(failure.request.meta["parts"])  # type: ignore[attr-defined]
+        meta = failure.request.meta  # type: ignore[attr-defined]
+        yield self._page(meta["parts"], meta.get(drift.PROBE, False))
 
     def _follow_part(self, url: str, meta: dict, errback) -> scrapy.Request:
         self.crawler.stats.inc_value("pantau/article_parts_requested")
         return scrapy.Request(url, callback=self.parse_article, errback=errback, meta=meta)
 
-    def _page(self, parts: list[dict]) -> Page:
+    def _pattern_probes(self, links):
+        """Links the article pattern rejects that look like articles and name a topic: a
+        pattern gone stale rejects them all. A few are fetched, and the page-type judge
+        tells whether they were articles (ExtractPipeline counts `pattern_missed`)."""
+        if links is None or self.source.article_pattern is None:
+            return
+        for link in drift.probe_candidates(links, self.source, self._allowed, self.targets):
+            if self.probes_left <= 0:
+                return
+            self.probes_left -= 1
+            self.crawler.stats.inc_value("pantau/pattern_probes")
+            for request in self._article_requests([link], related_depth=0):
+                request.meta[drift.PROBE] = True
+                yield request
+
+    def _page(self, parts: list[dict], pattern_probe: bool = False) -> Page:
         first = parts[0]
         return Page(
             source=self.source.name,
+            pattern_probe=pattern_probe,
             later_parts=parts[1:],
             seen_urls=[url for part in parts for url in part["seen_urls"]],
             **{
@@ -269,6 +306,7 @@ class NewsSpider(scrapy.Spider):
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
         self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(articles))
+        yield from self._pattern_probes(links)
         wanted = [link for link in articles if self.targets.wants(link, links.titles.get(link))]
         self.crawler.stats.inc_value("pantau/links_off_topic", len(articles) - len(wanted))
         yield from self._article_requests(wanted, related_depth=0)

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape as xml_escape
 from markupsafe import Markup
 from sqlite_utils import Database
 
+from crawler.archive.runs import drift_notes
 from crawler.archive.search import MARK_END, MARK_START
 
 WIB = timezone(timedelta(hours=7))
@@ -149,10 +150,13 @@ def last_crawl(conn: sqlite3.Connection) -> dict[str, Any] | None:
         for name, counts in sorted(per_source.items(), key=lambda item: item[0])
         if isinstance(counts, dict)
     ]
+    for source in sources:
+        source["noticed"] = drift_notes(source["name"], source)
     return {
         **run,
         "when": as_wib(run.get("started_at")),
         "sources": sources,
+        "noticed": [note for source in sources for note in source["noticed"]],
         "failed": [s for s in sources if s.get("status") != "ok"],
     }
 

@@ -6,11 +6,17 @@ parsed the way the crawler would parse it, so a user sees per source what still 
 Answering is not working. Search and tag templates are also judged (news-watch's gate):
 the topic's query must return article links that name the topic, a nonsense query none of
 its own, an unrelated query other links; and every result must be an article URL of the
-outlet. A date index of a past day must list links dated that day (where URLs carry dates).
-Links that every query's page shows (menus, "most read") are furniture, not results.
+outlet. A date index of a past day must list links dated that day (where URLs carry dates),
+and its page 2 must not repeat page 1. Links that every query's page shows (menus, "most
+read") are furniture, not results.
+
+The outlet file is judged too: an entry point whose links look like articles (the generic
+test) while the `article_pattern` accepts none of them has a stale pattern; one that the
+site's robots.txt disallows is not fetched, and said so.
 """
 
 import re
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,15 +25,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import urlsplit
 
+from protego import Protego
 from scrapy.http import HtmlResponse
 
 from crawler.config.load import Source
+from crawler.crawl.drift import repeats
 from crawler.discover import links as discovery
 from crawler.discover.targets import FilledTemplate, Targets
 from crawler.relevance.terms import slug
-from crawler.urls import host_matches, host_of
+from crawler.urls import host_matches, host_of, looks_like_article_url
 
 TIMEOUT_SECONDS = 20  # for each read on the socket
 TOTAL_SECONDS = 60.0  # for the whole response
@@ -41,7 +49,13 @@ UNRELATED_QUERY = "sepak bola"
 DEFAULT_QUERY = "Jakarta"
 # A date index is checked for this many days ago: past, and surely published.
 ARCHIVE_DAYS_AGO = 7
+# An entry point with this many article-like links, none of them accepted by the pattern,
+# has a stale pattern.
+STALE_LINKS = 10
 GATE_FAILURES = {
+    "robots": "robots.txt disallows it",
+    "pattern": "pattern stale: it accepts none of the article-like links",
+    "advances": "page 2 repeats page 1",
     "relevant": "no result names the topic",
     "nonsense": "a nonsense query has results of its own",
     "differs": "an unrelated query returns the same links",
@@ -58,6 +72,8 @@ class Check:
     status: int | None
     links: int | None  # None: did not parse
     error: str | None = None
+    # Links on the outlet's hosts that look like articles and the pattern rejects.
+    rejected: int | None = None
     # The gate's verdicts by name (relevant, nonsense, differs, on_site, dated): True,
     # False, or None when the page gives no way to tell.
     verdicts: dict[str, bool | None] | None = None
@@ -73,7 +89,8 @@ class Check:
 
 def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> list[Check]:
     """Every entry point of every outlet not disabled: feeds, sitemaps and listings once,
-    search and tag templates through the gate, date indexes for a past day."""
+    search and tag templates through the gate, date indexes for a past day; none that the
+    site's robots.txt disallows."""
     sources = [source for source in sources if not source.disabled]
     past_day = date.today() - timedelta(days=ARCHIVE_DAYS_AGO)
     query = targets.template_terms[0] if targets.template_terms else DEFAULT_QUERY
@@ -98,13 +115,61 @@ def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> l
         for template in source.tags
     ]
     jobs += [
-        (check_archive, source, template, past_day, user_agent)
+        (check_archive, source, "archive", template, past_day, user_agent)
         for source in sources
         for template in source.archives
     ]
+    robots = RobotsRules(user_agent)
     with ThreadPoolExecutor(PARALLEL) as pool:
-        futures = [pool.submit(job[0], *job[1:]) for job in jobs]
+        futures = [pool.submit(_polite, robots, *job) for job in jobs]
         return [future.result() for future in futures]
+
+
+def _polite(robots: "RobotsRules", job: Any, source: Source, kind: str, url: str, *rest) -> Check:
+    """Run a check unless robots.txt disallows the entry point's URL (a template's filled in
+    with sample values): then it is reported, not fetched."""
+    sample = FilledTemplate(kind, url, SAMPLE_VALUES).url(2) if "{" in url else url
+    if not robots.allows(sample):
+        return _judged(Check(source.name, kind, url, None, None), {"robots": False})
+    return job(source, kind, url, *rest)
+
+
+# Values filled into a template to ask robots.txt about it.
+SAMPLE_VALUES = (
+    ("query", "kim jong un"),
+    ("tag", "kim-jong-un"),
+    ("date", date(2023, 9, 18)),
+    ("since", date(2023, 9, 1)),
+    ("until", date(2023, 9, 30)),
+)
+
+
+class RobotsRules:
+    """Each host's robots.txt, fetched once, as Scrapy reads it (Protego). A host without
+    one (404, unreachable) allows everything, as it does for the crawl."""
+
+    def __init__(self, user_agent: str):
+        self.user_agent = user_agent
+        self.parsed: dict[str, Any] = {}
+        self.lock = threading.Lock()
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self.lock:  # one fetch per host, even when many checks ask at once
+            if origin not in self.parsed:
+                self.parsed[origin] = self._fetch(origin + "/robots.txt")
+            robots = self.parsed[origin]
+        return robots is None or robots.can_fetch(url, self.user_agent)
+
+    def _fetch(self, url: str) -> Any:
+        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                body = read_bounded(response)
+        except (urllib.error.URLError, OSError, ValueError, TooMuch):
+            return None
+        return Protego.parse(body.decode("utf-8", "replace"))
 
 
 def check_template(
@@ -116,7 +181,7 @@ def check_template(
     since = targets.since or today - timedelta(days=30)
 
     def url_for(term: str) -> str:
-        value = ("tag", slug(term)) if kind == "tag" else ("query", quote_plus(term))
+        value = ("tag", slug(term)) if kind == "tag" else ("query", term)
         values = (value, ("since", since), ("until", min(targets.until or today, today)))
         return FilledTemplate(kind, template, values).url()
 
@@ -140,24 +205,40 @@ def check_template(
         if results
         else None,
     }
-    check = relevant.check
+    check = _pattern_verdict(relevant.check)
     check.links = len(results)
     return _judged(check, verdicts)
 
 
-def check_archive(source: Source, template: str, day: date, user_agent: str) -> Check:
-    """A date index for a past day: its links that carry a date must mostly carry that one."""
-    url = FilledTemplate("archive", template, (("date", day),)).url()
-    page = fetch_links(source, "archive", url, user_agent)
+def check_archive(source: Source, kind: str, template: str, day: date, user_agent: str) -> Check:
+    """A date index for a past day: its links that carry a date must mostly carry that one,
+    and its page 2 (when it pages) must not repeat page 1."""
+    filled = FilledTemplate(kind, template, (("date", day),))
+    page = fetch_links(source, kind, filled.url(), user_agent)
     if not page.ok:
         return page.check
     dated = [d for d in (url_day(link) for link in page.articles) if d is not None]
     # Menus and "most read" boxes list other days too; the day's own links must dominate.
-    verdict = sum(d == day for d in dated) * 2 > len(dated) if dated else None
-    return _judged(page.check, {"dated": verdict})
+    verdicts: dict[str, bool | None] = {
+        "dated": sum(d == day for d in dated) * 2 > len(dated) if dated else None
+    }
+    if filled.paged and page.articles:
+        second = fetch_links(source, kind, filled.url(2), user_agent)
+        verdicts["advances"] = (
+            not repeats(frozenset(page.articles), second.articles) if second.articles else None
+        )
+    return _judged(_pattern_verdict(page.check), verdicts)
+
+
+def _pattern_verdict(check: Check) -> Check:
+    """A pattern that accepts none of many article-like links is stale."""
+    if check.links == 0 and (check.rejected or 0) >= STALE_LINKS:
+        check.verdicts = {"pattern": False}
+    return check
 
 
 def _judged(check: Check, verdicts: dict[str, bool | None]) -> Check:
+    verdicts = {**(check.verdicts or {}), **verdicts}
     check.verdicts = verdicts
     failed = [GATE_FAILURES[name] for name, verdict in verdicts.items() if verdict is False]
     check.error = "; ".join(failed) or None
@@ -194,7 +275,8 @@ class Fetched:
 
 
 def check_one(source: Source, kind: str, url: str, user_agent: str) -> Check:
-    return fetch_links(source, kind, url, user_agent).check
+    check = _pattern_verdict(fetch_links(source, kind, url, user_agent).check)
+    return _judged(check, {}) if check.verdicts else check
 
 
 def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched:
@@ -213,7 +295,16 @@ def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched
     if links is None:
         return Fetched(Check(source.name, kind, url, status, None, f"not a {kind}"))
     articles = [link for link in links if source.is_article_url(link)]
-    return Fetched(Check(source.name, kind, url, status, len(articles)), links, articles)
+    hosts = source.allowed_hosts()
+    rejected = [
+        link
+        for link in links
+        if link not in articles
+        and host_matches(host_of(link), hosts)
+        and looks_like_article_url(link)
+    ]
+    check = Check(source.name, kind, url, status, len(articles), rejected=len(rejected))
+    return Fetched(check, links, articles)
 
 
 class TooMuch(Exception):

@@ -9,9 +9,10 @@ keywords) wants everything, so a config with such a topic filters nothing.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from crawler.config.load import Source, Topic
+from crawler.discover.templates import fill_template, is_paged
 from crawler.relevance.terms import names_topic, query_terms, slug
 
 # Search and tag pages are built from each topic's first few terms: its keywords first.
@@ -29,11 +30,11 @@ class FilledTemplate:
     values: tuple[tuple[str, Any], ...]
 
     def url(self, page: int = 1) -> str:
-        return self.template.format(**dict(self.values), page=page)
+        return fill_template(self.template, dict(self.values), page)
 
     @property
     def paged(self) -> bool:
-        return "{page}" in self.template
+        return is_paged(self.template)
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Targets:
             FilledTemplate(
                 "search",
                 template,
-                (("query", quote_plus(term)), ("since", since), ("until", until)),
+                (("query", term), ("since", since), ("until", until)),
             )
             for template in source.search
             for term in self.template_terms
