@@ -1,8 +1,6 @@
 """robots.txt rules as an outlet file records them (`robots_disallow`), read as crawlers
 read robots.txt (Protego, Scrapy's parser: `*` and `$` as Google defines them)."""
 
-from urllib.parse import urlsplit
-
 from protego import Protego
 
 AGENT = "Pantau"
@@ -15,8 +13,3 @@ def disallowing_rule(rules: list[str], url: str) -> str | None:
         if not robots.can_fetch(url, AGENT):
             return rule
     return None
-
-
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
