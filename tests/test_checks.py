@@ -125,14 +125,15 @@ def test_the_gate_judges_each_search_template(search_web, tmp_path):
     )
     lines = result.output.splitlines()
     assert lines[lines.index("cari: 1/1 answered and parsed") + 1].startswith(
-        "  search   ok, 1 article links [relevant yes, nonsense yes, differs yes, on site yes]"
+        "  search   ok, 1 article links [relevant yes, nonsense yes, differs yes, on site yes,"
+        " robots ?]"
     )
     abai = lines[lines.index("abai: 0/1 answered and parsed") + 1]
     assert "FAILED (no result names the topic; an unrelated query returns the same links)" in abai
     luar = lines[lines.index("luar: 0/1 answered and parsed") + 1]
     assert (
-        "FAILED (results on other sites) [relevant yes, nonsense yes, differs yes, on site NO]"
-        in luar
+        "FAILED (results on other sites) [relevant yes, nonsense yes, differs yes, on site NO,"
+        " robots ?]" in luar
     )
     assert lines[-1] == (
         "1 of 3 entry points answered and parsed (1 of 3 passed the gate);"
@@ -144,6 +145,7 @@ def test_the_gate_judges_each_search_template(search_web, tmp_path):
         "nonsense": True,
         "differs": False,
         "on_site": None,
+        "robots": None,  # the mock web has no robots.txt
     }
 
 

@@ -202,16 +202,13 @@ def test_a_page_that_repeats_the_previous_one_ends_the_day(drifted):
 
 
 def test_the_home_page_says_what_the_crawl_noticed(drifted):
-    import sqlite3
+    from tests.test_datasette import get, served
 
-    from crawler.datasette.pages import last_crawl
-
-    conn = sqlite3.connect(drifted["db"])
-    try:
-        health = last_crawl(conn)
-    finally:
-        conn.close()
-    assert any(note.startswith("berubah: article_pattern rejected 2") for note in health["noticed"])
+    page = get(served(drifted["db"], config_dir=drifted["config"]), "/")
+    assert page.status_code == 200
+    notes = [line for line in page.text.splitlines() if "berubah: article_pattern" in line]
+    assert notes and "rejected 2 topical links that were articles" in notes[0]
+    assert "sopan: robots.txt refused" in page.text
 
 
 def test_sources_check_reports_robots_stale_patterns_and_repeating_indexes(drifted):
@@ -240,6 +237,7 @@ def test_sources_check_reports_robots_stale_patterns_and_repeating_indexes(drift
     }
     assert checks[("sopan", "search")]["error"] == "robots.txt disallows it"
     assert checks[("sopan", "search")]["verdicts"] == {"robots": False}
+    assert checks[("berubah", "listing")]["verdicts"] is None  # judged for robots, not shown
     assert not [path for _, path in web.log[before:] if path.startswith("/sopan/cari")]
     stale = checks[("berubah", "listing")]
     assert (stale["links"], stale["rejected"], stale["ok"]) == (1, 3, True)  # too few to call
@@ -300,3 +298,18 @@ def test_sources_list_gives_one_line_per_outlet_with_its_last_crawl(drifted):
     assert lines["sopan"].startswith(
         "sopan: enabled; feeds 1, search 1; evidence none; last crawl:"
     )
+
+
+def test_a_shared_runs_writer_keeps_each_count_and_the_first_example():
+    from collections import Counter, defaultdict
+
+    from crawler.crawl.ingest import _store
+    from crawler.crawl.shared import Envelope
+
+    stats: dict = defaultdict(Counter)
+    texts: dict = defaultdict(dict)
+    for n in (1, 2):  # two crawlers of a shared run report their counts
+        counts = {"pantau/pattern_missed": n, "pantau/pattern_missed_example": f"https://a.id/{n}"}
+        _store(None, Envelope("stats", "a", stats=counts), stats, texts)
+    assert stats["a"]["pantau/pattern_missed"] == 3
+    assert texts["a"] == {"pantau/pattern_missed_example": "https://a.id/1"}

@@ -60,9 +60,9 @@ def run_ingest(
             for number in (signal.SIGINT, signal.SIGTERM)
         }
         stats: dict[str, Counter] = defaultdict(Counter)
-        finish_reasons: dict[str, str] = {}
+        texts: dict[str, dict[str, str]] = defaultdict(dict)
         try:
-            _take_items(server, writer, stats, finish_reasons, stopped, first_crawler_seconds)
+            _take_items(server, writer, stats, texts, stopped, first_crawler_seconds)
         finally:
             server.delete(RUN)
             writer.close()
@@ -70,9 +70,7 @@ def run_ingest(
                 signal.signal(number, handler)
         per_source = {}
         for source, counts in stats.items():
-            merged: dict[str, Any] = dict(counts)
-            if source in finish_reasons:
-                merged["finish_reason"] = finish_reasons[source]
+            merged: dict[str, Any] = {**counts, **texts[source]}
             per_source[source] = summarize(merged, signalled=bool(stopped))
         status = finish_run(db, run_id, per_source, failure=writer.failure)
         db.close()
@@ -101,7 +99,7 @@ def _take_items(
     server: Any,
     writer: ArchiveWriter,
     stats: dict[str, Counter],
-    finish_reasons: dict[str, str],
+    texts: dict[str, dict[str, str]],
     stopped: list[int],
     first_crawler_seconds: float | None,
 ) -> None:
@@ -110,7 +108,7 @@ def _take_items(
     while not stopped and not writer.failure:
         popped = server.blpop([ITEMS], timeout=1)
         if popped is not None:
-            _store(writer, pickle.loads(popped[1]), stats, finish_reasons)
+            _store(writer, pickle.loads(popped[1]), stats, texts)
             writer.commit_if_due()
             continue
         writer.commit_if_due()
@@ -128,13 +126,18 @@ def _store(
     writer: ArchiveWriter,
     envelope: Envelope,
     stats: dict[str, Counter],
-    finish_reasons: dict[str, str],
+    texts: dict[str, dict[str, str]],
 ) -> None:
+    """Counts add up across crawlers; of the words beside them, the last finish reason and
+    the first example URL of each drift count (crawl/drift.py) are kept."""
     if envelope.kind == "stats":
         numbers = {k: v for k, v in envelope.stats.items() if isinstance(v, (int, float))}
         stats[envelope.source].update(numbers)
         if envelope.stats.get("finish_reason"):
-            finish_reasons[envelope.source] = envelope.stats["finish_reason"]
+            texts[envelope.source]["finish_reason"] = envelope.stats["finish_reason"]
+        for key, value in envelope.stats.items():
+            if key.endswith("_example") and isinstance(value, str):
+                texts[envelope.source].setdefault(key, value)
     elif envelope.kind == "dropped":
         record_dropped(writer, envelope.payload, envelope.reason, envelope.drop_status)
     else:

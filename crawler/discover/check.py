@@ -127,11 +127,14 @@ def check_sources(sources: list[Source], targets: Targets, user_agent: str) -> l
 
 def _polite(robots: "RobotsRules", job: Any, source: Source, kind: str, url: str, *rest) -> Check:
     """Run a check unless robots.txt disallows the entry point's URL (a template's filled in
-    with sample values): then it is reported, not fetched."""
+    with sample values): then it is reported, not fetched. A search or tag template carries
+    the verdict either way (None: the site has no robots.txt)."""
     sample = FilledTemplate(kind, url, SAMPLE_VALUES).url(2) if "{" in url else url
-    if not robots.allows(sample):
+    allowed = robots.verdict(sample)
+    if allowed is False:
         return _judged(Check(source.name, kind, url, None, None), {"robots": False})
-    return job(source, kind, url, *rest)
+    check = job(source, kind, url, *rest)
+    return _judged(check, {"robots": allowed}) if kind in ("search", "tag") else check
 
 
 # Values filled into a template to ask robots.txt about it.
@@ -151,22 +154,29 @@ class RobotsRules:
     def __init__(self, user_agent: str):
         self.user_agent = user_agent
         self.parsed: dict[str, Any] = {}
+        self.locks: dict[str, threading.Lock] = {}
         self.lock = threading.Lock()
 
-    def allows(self, url: str) -> bool:
+    def verdict(self, url: str) -> bool | None:
+        """Whether robots.txt allows `url`; None when the host has none."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        with self.lock:  # one fetch per host, even when many checks ask at once
+        with self.lock:
+            host_lock = self.locks.setdefault(origin, threading.Lock())
+        with host_lock:  # one fetch per host, even when many checks ask at once
             if origin not in self.parsed:
                 self.parsed[origin] = self._fetch(origin + "/robots.txt")
             robots = self.parsed[origin]
-        return robots is None or robots.can_fetch(url, self.user_agent)
+        return None if robots is None else bool(robots.can_fetch(url, self.user_agent))
 
     def _fetch(self, url: str) -> Any:
+        """The parsed robots.txt; None when there is none to read (404, unreachable)."""
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 body = read_bounded(response)
+            if response.status != 200:
+                return None
         except (urllib.error.URLError, OSError, ValueError, TooMuch):
             return None
         return Protego.parse(body.decode("utf-8", "replace"))
