@@ -134,7 +134,10 @@ def _polite(robots: "RobotsRules", job: Any, source: Source, kind: str, url: str
     if allowed is False:
         return _judged(Check(source.name, kind, url, None, None), {"robots": False})
     check = job(source, kind, url, *rest)
-    return _judged(check, {"robots": allowed}) if kind in ("search", "tag") else check
+    if kind in ("search", "tag"):
+        # Allowed (or no robots.txt): a verdict to show, never a failure of its own.
+        check.verdicts = {**(check.verdicts or {}), "robots": allowed}
+    return check
 
 
 # Values filled into a template to ask robots.txt about it.
