@@ -90,7 +90,10 @@ def save_article(
             key = by_url or by_text or article_id(fingerprint)
             row = {**article, "id": key, "fingerprint": fingerprint, "fetched_at": utc_now()}
             if by_url is None and by_text is None:
-                _insert_article(db, {**row, "source": source, "is_seed": 0})
+                # First seen when fetched, on one clock: the column's default is read a moment
+                # later, and on a busy machine that moment can fall in the next second.
+                first_seen = {"first_seen_at": row["fetched_at"]}
+                _insert_article(db, {**row, "source": source, "is_seed": 0, **first_seen})
                 register_article(db, key, words)
                 remember_words(article["text"], words)
             elif article.get("url") in seen_urls_normal and by_text in (None, key):
