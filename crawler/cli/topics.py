@@ -32,15 +32,16 @@ def config_option(function):
     )(function)
 
 
-def db_option(function):
-    return click.option(
+def db_option(function=None, help="SQLite archive (created if missing)"):
+    option = click.option(
         "--db",
         "db_path",
         type=click.Path(dir_okay=False, path_type=Path),
         default="archive.db",
         show_default=True,
-        help="SQLite archive (created if missing)",
-    )(function)
+        help=help,
+    )
+    return option(function) if function else option
 
 
 @click.group()
@@ -225,7 +226,7 @@ def write_live_evidence(config, results) -> list[str]:
 
 @sources.command(name="list")
 @config_option
-@db_option
+@db_option(help="The archive whose last crawl to report (read, never created)")
 @click.option("--markdown", is_flag=True, help="A Markdown table (the README's), no crawl results")
 def list_sources(config_dir, db_path, markdown):
     """One line per outlet: crawled or why not, entry points by kind, the newest evidence
