@@ -10,12 +10,7 @@ import click
 from crawler.archive.runs import last_results
 from crawler.cli.add_topic import TopicError, add_topic
 from crawler.config.load import ConfigError, Source, load_config
-from crawler.config.outlet_files import (
-    entry_counts,
-    markdown_table,
-    outlet_file,
-    with_live_evidence,
-)
+from crawler.config.outlet_files import entry_counts, markdown_table, record_live_checks
 from crawler.discover.check import as_json, check_sources, summary, verdict_text
 from crawler.discover.targets import targets_for
 from crawler.relevance.terms import query_terms
@@ -188,8 +183,11 @@ def check(config_dir, json_path, update):
             click.echo(f"  {r.kind:<8} {state}  {r.url}")
     click.echo(summary(results))
     if update:
-        for line in write_live_evidence(config, results):
-            click.echo(line)
+        try:
+            for line in record_live_checks(config, results, date.today()):
+                click.echo(line)
+        except OSError as error:
+            raise click.ClickException(f"{error.filename}: cannot write: {error.strerror}")
     if json_path:
         try:
             json_path.write_text(json.dumps(as_json(results), indent=2), "utf-8")
@@ -197,31 +195,6 @@ def check(config_dir, json_path, update):
             raise click.ClickException(f"{json_path}: cannot write: {error.strerror}")
     if results and not any(r.ok for r in results):
         sys.exit(1)
-
-
-def write_live_evidence(config, results) -> list[str]:
-    """Evidence from this check into each outlet file whose entry points all passed."""
-    today = date.today()
-    said = []
-    for source in config.sources:
-        mine = [r for r in results if r.source == source.name]
-        if source.disabled or not mine or not all(r.ok for r in mine):
-            continue
-        path = outlet_file(config.directory, source)
-        if path is None:
-            said.append(f"{source.name}: passed; not updated (an entry of sources.yml)")
-            continue
-        links = sum(r.links or 0 for r in mine)
-        says = (
-            f"pantau sources check: every entry point answered and passed "
-            f"({entry_counts(source)}); the article_pattern accepted {links} article links"
-        )
-        try:
-            path.write_text(with_live_evidence(path.read_text("utf-8"), today, says), "utf-8")
-        except OSError as error:
-            raise click.ClickException(f"{path}: cannot write: {error.strerror}")
-        said.append(f"{source.name}: evidence updated in {path}")
-    return said
 
 
 @sources.command(name="list")

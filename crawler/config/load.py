@@ -23,7 +23,7 @@ from cssselect import GenericTranslator, SelectorError
 from crawler import __version__
 from crawler.config.rules import BodyRules
 from crawler.discover.robots import disallowing_rule
-from crawler.discover.templates import TemplateError, fill_template
+from crawler.discover.templates import SAMPLES, TemplateError, fill_template, sample_url
 from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
@@ -368,14 +368,10 @@ def _entry_points(
 
 
 def _evidence(path: Path, key: str, value: Any) -> list[Evidence]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ConfigError(path, key, "must be a list of {source, seen, says}")
     evidence = []
-    for index, item in enumerate(value):
-        at = f"{key}[{index}]"
-        entry = _mapping(path, at, item, allowed={"source", "seen", "says"})
+    for at, entry in _mappings(
+        path, key, value, {"source", "seen", "says"}, "{source, seen, says}"
+    ):
         seen = _date(path, f"{at}.seen", entry.get("seen"))
         if seen is None:
             raise ConfigError(path, f"{at}.seen", "is required: the day the fact was seen")
@@ -395,19 +391,16 @@ def _examples(path: Path, key: str, value: Any) -> Examples:
     entry = _mapping(path, key, value, allowed={"articles", "not_articles"})
     lists: dict[str, list[Example]] = {}
     for kind in ("articles", "not_articles"):
-        items = entry.get(kind) or []
-        if not isinstance(items, list):
-            raise ConfigError(path, f"{key}.{kind}", "must be a list of {url, source}")
-        lists[kind] = []
-        for index, item in enumerate(items):
-            at = f"{key}.{kind}[{index}]"
-            values = _mapping(path, at, item, allowed={"url", "source"})
-            lists[kind].append(
-                Example(
-                    url=_url(path, f"{at}.url", values.get("url")),
-                    source=_required_string(path, f"{at}.source", values.get("source")),
-                )
+        items = _mappings(
+            path, f"{key}.{kind}", entry.get(kind) or [], {"url", "source"}, "{url, source}"
+        )
+        lists[kind] = [
+            Example(
+                url=_url(path, f"{at}.url", values.get("url")),
+                source=_required_string(path, f"{at}.source", values.get("source")),
             )
+            for at, values in items
+        ]
     return Examples(**lists)
 
 
@@ -435,8 +428,7 @@ def _check_robots(path: Path, where: str, source: Source) -> None:
         return
     for kind, urls in source.entry_points().items():
         for index, url in enumerate(urls):
-            sample = fill_template(url, TEMPLATE_SAMPLES, page=2)
-            rule = disallowing_rule(source.robots_disallow, sample)
+            rule = disallowing_rule(source.robots_disallow, sample_url(url))
             if rule:
                 raise ConfigError(
                     path,
@@ -468,14 +460,10 @@ def _check_pattern(path: Path, key: str, pattern: str) -> None:
 
 
 def _sections(path: Path, key: str, value: Any) -> list[Section]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ConfigError(path, key, "must be a list of sections (hosts, body, drop)")
     sections = []
-    for index, entry in enumerate(value):
-        where = f"{key}[{index}]"
-        values = _mapping(path, where, entry, allowed=Section.__dataclass_fields__)
+    for where, values in _mappings(
+        path, key, value, Section.__dataclass_fields__, "sections (hosts, body, drop)"
+    ):
         hosts = [h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))]
         body = _selector_list(path, f"{where}.body", values.get("body"))
         if not hosts or not body:
@@ -484,6 +472,20 @@ def _sections(path: Path, key: str, value: Any) -> list[Section]:
             Section(hosts, body, _selector_list(path, f"{where}.drop", values.get("drop")))
         )
     return sections
+
+
+def _mappings(
+    path: Path, key: str, value: Any, allowed: Any, what: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """(where, values) of each mapping in a list of them (none when the key is absent)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(path, key, f"must be a list of {what}")
+    return [
+        (f"{key}[{index}]", _mapping(path, f"{key}[{index}]", item, allowed))
+        for index, item in enumerate(value)
+    ]
 
 
 def _selector_list(path: Path, key: str, value: Any) -> list[str]:
@@ -678,14 +680,7 @@ def _string_list(path: Path, key: str, value: Any) -> list[str]:
     return [_required_string(path, f"{key}[{i}]", item) for i, item in enumerate(value)]
 
 
-# Values a template may name, for checking it when the config loads.
-TEMPLATE_SAMPLES: dict[str, Any] = {
-    "query": "kim jong un",
-    "tag": "kim-jong-un",
-    "since": date(2023, 9, 1),
-    "until": date(2023, 9, 30),
-    "date": date(2023, 9, 18),
-}
+# The values each kind of template may name.
 TEMPLATE_FIELDS = {
     "{query}": ("query", "since", "until"),
     "{tag}": ("tag",),
@@ -704,7 +699,7 @@ def _check_template(path: Path, key: str, template: str, placeholder: str) -> No
         )
     names = TEMPLATE_FIELDS[placeholder]
     try:
-        fill_template(template, {name: TEMPLATE_SAMPLES[name] for name in names}, page=2)
+        fill_template(template, {name: SAMPLES[name] for name in names}, page=2)
     except TemplateError as error:
         allowed = ", ".join(
             "{" + name + (":FORMAT" if name in ("date", "since", "until") else "") + "}"

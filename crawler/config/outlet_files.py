@@ -8,10 +8,11 @@ the facts (comments saying why, the order of keys) is the file's other half.
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from crawler.config.load import Source
+from crawler.config.load import Config, Source
 
 LIVE = "live"
 
@@ -26,6 +27,28 @@ def outlet_file(directory: Path, source: Source) -> Path | None:
         if data.get("name") == source.name:
             return path
     return None
+
+
+def record_live_checks(config: Config, results: list[Any], today: date) -> list[str]:
+    """`{source: live, seen: today}` evidence in each outlet file whose entry points all
+    passed `pantau sources check` (`results`); what was done, a line per outlet."""
+    said = []
+    for source in config.sources:
+        mine = [r for r in results if r.source == source.name]
+        if source.disabled or not mine or not all(r.ok for r in mine):
+            continue
+        path = outlet_file(config.directory, source)
+        if path is None:
+            said.append(f"{source.name}: passed; not updated (an entry of sources.yml)")
+            continue
+        links = sum(r.links or 0 for r in mine)
+        says = (
+            f"pantau sources check: every entry point answered and passed "
+            f"({entry_counts(source)}); the article_pattern accepted {links} article links"
+        )
+        path.write_text(with_live_evidence(path.read_text("utf-8"), today, says), "utf-8")
+        said.append(f"{source.name}: evidence updated in {path}")
+    return said
 
 
 def with_live_evidence(text: str, seen: date, says: str) -> str:

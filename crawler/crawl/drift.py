@@ -38,14 +38,14 @@ def note(stats: Any, name: str, url: str) -> None:
 
 
 def probe_candidates(
-    links: Any, source: Any, allowed: Callable[[str], bool], targets: Any
+    links: Any, accepted: set[str], allowed: Callable[[str], bool], targets: Any
 ) -> Iterator[str]:
-    """Links on the source's hosts that its pattern rejects, that look like article URLs,
-    and whose headline (and URL words) name a topic."""
+    """Links on the source's hosts that its pattern rejected (are not `accepted`), that look
+    like article URLs, and whose headline (and URL words) name a topic."""
     for link in dict.fromkeys(links):
         if (
-            allowed(link)
-            and not source.is_article_url(link)
+            link not in accepted
+            and allowed(link)
             and looks_like_article_url(link)
             and targets.wants(link, links.titles.get(link))
         ):

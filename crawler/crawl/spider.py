@@ -163,7 +163,7 @@ class NewsSpider(scrapy.Spider):
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
         self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(on_site))
-        yield from self._pattern_probes(links)
+        yield from self._pattern_probes(links, on_site)
         new = [link for link in dict.fromkeys(on_site) if link not in meta["seen"]]
         seen = meta["seen"] | set(new)
         wanted = new
@@ -246,13 +246,14 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("pantau/article_parts_requested")
         return scrapy.Request(url, callback=self.parse_article, errback=errback, meta=meta)
 
-    def _pattern_probes(self, links):
+    def _pattern_probes(self, links, accepted: list[str]):
         """Links the article pattern rejects that look like articles and name a topic: a
         pattern gone stale rejects them all. A few are fetched, and the page-type judge
         tells whether they were articles (ExtractPipeline counts `pattern_missed`)."""
-        if links is None or self.source.article_pattern is None:
+        if self.source.article_pattern is None or self.probes_left <= 0:
             return
-        for link in drift.probe_candidates(links, self.source, self._allowed, self.targets):
+        candidates = drift.probe_candidates(links, set(accepted), self._allowed, self.targets)
+        for link in candidates:
             if self.probes_left <= 0:
                 return
             self.probes_left -= 1
@@ -306,7 +307,7 @@ class NewsSpider(scrapy.Spider):
             link for link in links if self._allowed(link) and self.source.is_article_url(link)
         ]
         self.crawler.stats.inc_value("pantau/links_skipped", len(links) - len(articles))
-        yield from self._pattern_probes(links)
+        yield from self._pattern_probes(links, articles)
         wanted = [link for link in articles if self.targets.wants(link, links.titles.get(link))]
         self.crawler.stats.inc_value("pantau/links_off_topic", len(articles) - len(wanted))
         yield from self._article_requests(wanted, related_depth=0)

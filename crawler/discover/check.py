@@ -34,6 +34,7 @@ from crawler.config.load import Source
 from crawler.crawl.drift import repeats
 from crawler.discover import links as discovery
 from crawler.discover.targets import FilledTemplate, Targets
+from crawler.discover.templates import sample_url
 from crawler.relevance.terms import slug
 from crawler.urls import host_matches, host_of, looks_like_article_url
 
@@ -129,8 +130,7 @@ def _polite(robots: "RobotsRules", job: Any, source: Source, kind: str, url: str
     """Run a check unless robots.txt disallows the entry point's URL (a template's filled in
     with sample values): then it is reported, not fetched. A search or tag template carries
     the verdict either way (None: the site has no robots.txt)."""
-    sample = FilledTemplate(kind, url, SAMPLE_VALUES).url(2) if "{" in url else url
-    allowed = robots.verdict(sample)
+    allowed = robots.verdict(sample_url(url))
     if allowed is False:
         return _judged(Check(source.name, kind, url, None, None), {"robots": False})
     check = job(source, kind, url, *rest)
@@ -138,16 +138,6 @@ def _polite(robots: "RobotsRules", job: Any, source: Source, kind: str, url: str
         # Allowed (or no robots.txt): a verdict to show, never a failure of its own.
         check.verdicts = {**(check.verdicts or {}), "robots": allowed}
     return check
-
-
-# Values filled into a template to ask robots.txt about it.
-SAMPLE_VALUES = (
-    ("query", "kim jong un"),
-    ("tag", "kim-jong-un"),
-    ("date", date(2023, 9, 18)),
-    ("since", date(2023, 9, 1)),
-    ("until", date(2023, 9, 30)),
-)
 
 
 class RobotsRules:
@@ -308,11 +298,11 @@ def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched
     if links is None:
         return Fetched(Check(source.name, kind, url, status, None, f"not a {kind}"))
     articles = [link for link in links if source.is_article_url(link)]
-    hosts = source.allowed_hosts()
+    accepted, hosts = set(articles), source.allowed_hosts()
     rejected = [
         link
         for link in links
-        if link not in articles
+        if link not in accepted
         and host_matches(host_of(link), hosts)
         and looks_like_article_url(link)
     ]

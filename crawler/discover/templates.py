@@ -16,6 +16,15 @@ from urllib.parse import quote_plus
 
 FIELD = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 PAGING = ("page", "offset")
+# Values every template can be filled with before a crawl has topics: to check a template
+# when the config loads, and to ask robots.txt about the pages it stands for.
+SAMPLES: dict[str, Any] = {
+    "query": "kim jong un",
+    "tag": "kim-jong-un",
+    "since": date(2023, 9, 1),
+    "until": date(2023, 9, 30),
+    "date": date(2023, 9, 18),
+}
 
 
 class TemplateError(ValueError):
@@ -35,6 +44,11 @@ def fill_template(template: str, values: Mapping[str, Any], page: int = 1) -> st
         return text
 
     return FIELD.sub(filled, template)
+
+
+def sample_url(template: str) -> str:
+    """A URL the template stands for: its second page, filled with SAMPLES."""
+    return fill_template(template, SAMPLES, page=2)
 
 
 def is_paged(template: str) -> bool:
