@@ -200,7 +200,11 @@ def check(config_dir, json_path, update):
 @sources.command(name="list")
 @config_option
 @db_option(help="The archive whose last crawl to report (read, never created)")
-@click.option("--markdown", is_flag=True, help="A Markdown table (the README's), no crawl results")
+@click.option(
+    "--markdown",
+    is_flag=True,
+    help="A Markdown table (the one in docs/discovery.md), no crawl results",
+)
 def list_sources(config_dir, db_path, markdown):
     """One line per outlet: crawled or why not, entry points by kind, the newest evidence
     date, and the last crawl's result.

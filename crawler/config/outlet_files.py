@@ -1,4 +1,4 @@
-"""The outlet files as a person reads them: one line each, a table for the README, and
+"""The outlet files as a person reads them: one line each, a table for the docs, and
 `evidence` written back after a live check (comments and layout kept).
 
 The files are edited as text, not dumped again from YAML: what a maintainer wrote around
@@ -111,7 +111,7 @@ def entry_counts(source: Source) -> str:
 
 
 def markdown_table(sources: list[Source]) -> str:
-    """The README's outlet table, made from the files."""
+    """The outlet table of docs/discovery.md, made from the files."""
     rows = [
         "| outlet | crawled | entry points | newest evidence |",
         "|---|---|---|---|",

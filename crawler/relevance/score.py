@@ -8,7 +8,7 @@ the two weighted vectors (0 to 1) is then multiplied by a time factor: 1 inside 
 `HALF_LIFE_DAYS` outside it, so the 2019 Vladivostok summit is not the 2023 visit.
 
 Words are not stemmed: on bench/relevance stemming made no difference once dates count
-(README, "Finding the related coverage", has the figures).
+(docs/discovery.md has the figures).
 """
 
 import math
