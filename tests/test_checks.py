@@ -4,8 +4,13 @@ Every URL here is on 127.0.0.1. (Proxy variables are not set in-process: urllib 
 first ones it sees for the rest of the test run.)
 """
 
+import contextlib
 import gzip
 import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -13,6 +18,7 @@ from click.testing import CliRunner
 
 from crawler.cli.main import cli
 from crawler.discover.check import ARCHIVE_DAYS_AGO
+from crawler.fetch import TooMuch, fetch
 from tests.conftest import seed_topic, write_config
 from tests.mockweb import NOT_FOUND, MockWeb, Reply, rss
 
@@ -150,7 +156,7 @@ def test_the_gate_judges_each_search_template(search_web, tmp_path):
 
 
 def test_slow_and_huge_answers_are_cut_off_within_their_bounds(web, tmp_path, monkeypatch):
-    monkeypatch.setattr("crawler.discover.check.TOTAL_SECONDS", 1.0)
+    monkeypatch.setattr("crawler.fetch.TOTAL_SECONDS", 1.0)
     monkeypatch.setattr("crawler.discover.check.MAX_BYTES", 1024 * 1024)
     # 40 chunks a quarter of a second apart: 10 s to send, cut after about 1 s.
     web.routes["/rss/slow.xml"] = Reply(body=rss([("x", "y")]).ljust(40 * 64), drip=0.25)
@@ -184,3 +190,68 @@ def test_sources_check_exits_1_when_nothing_answers(web, tmp_path):
     )
     result = CliRunner().invoke(cli, ["sources", "check", "--config", str(config)])
     assert result.exit_code == 1
+
+
+# A server that drips its status line: a byte every DRIP_SECONDS, DRIP_BYTES of them at
+# most (60 s), far past any deadline a test sets, so only a working deadline ends a fetch
+# sooner; the server's own end is a hard stop, not a timing the test relies on.
+DRIP_SECONDS = 0.2
+DRIP_BYTES = 300
+
+
+@contextlib.contextmanager
+def dripping_status_line(connections: int = 4) -> Iterator[str]:
+    """A loopback base URL whose every answer is a status line sent a byte at a time; up
+    to `connections` of them, each in a thread that ends by itself."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(DRIP_SECONDS)
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def drip(connection: socket.socket) -> None:
+        with connection:
+            for byte in b"HTTP/1.1 200 " + b"O" * DRIP_BYTES:
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return  # the client gave up
+                time.sleep(DRIP_SECONDS)
+
+    def accept() -> None:
+        with listener:
+            for _ in range(DRIP_BYTES):  # as long as one drip, at most
+                if stop.is_set() or len(threads) == connections:
+                    return
+                try:
+                    connection, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                threads.append(threading.Thread(target=drip, args=(connection,), daemon=True))
+                threads[-1].start()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        acceptor.join(DRIP_SECONDS * DRIP_BYTES + 10)
+        for thread in threads:
+            thread.join(DRIP_SECONDS * DRIP_BYTES + 10)
+        assert not any(thread.is_alive() for thread in [acceptor, *threads])
+
+
+def test_a_fetch_has_one_deadline_from_its_first_byte():
+    # urllib's timeout is per read on the socket: a byte every 0.2 s never trips it.
+    with dripping_status_line() as base:
+        with pytest.raises(TooMuch, match="slower than 2 s"):
+            fetch(base + "/rss.xml", "Pantau-test", seconds=2.0)
+
+
+def test_sources_check_gives_up_on_a_server_dripping_its_status_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("crawler.fetch.TOTAL_SECONDS", 2.0)
+    with dripping_status_line() as base:
+        config = write_config(tmp_path / "config", [{"name": "drip", "feeds": [base + "/rss"]}], [])
+        result = CliRunner().invoke(cli, ["sources", "check", "--config", str(config)])
+    assert f"  feed     FAILED (slower than 2 s)  {base}/rss" in result.output.splitlines()
+    assert result.exit_code == 1 and "Traceback" not in result.output

@@ -174,7 +174,7 @@ def test_429_waits_for_retry_after_then_stores_the_page(crawled):
         ("loop", "error"),
         ("huge", "error"),
         ("error", "error"),
-        ("missing", "error"),
+        ("missing", "dropped"),  # a 404 is remembered: not fetched again
         ("pdf", "dropped"),
         ("image", "dropped"),
         ("random", "dropped"),

@@ -4,11 +4,14 @@ metadata on any archive name, Pantau's pages, and what `--public` takes away."""
 import asyncio
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import feedparser
 import pytest
@@ -18,11 +21,12 @@ from datasette.app import Datasette
 
 from crawler.archive.rows import save_article
 from crawler.archive.schema import open_db
+from crawler.archive.search import MAX_WORDS
 from crawler.cli.main import cli
-from crawler.config.load import load_config
+from crawler.config.load import ConfigError, load_config
 from crawler.crawl.runner import seed_archive
-from crawler.datasette import BUILT_IN_METADATA, PLUGINS_DIR, TEMPLATES_DIR
-from crawler.datasette.serve import is_loopback, metadata_for
+from crawler.datasette import BUILT_IN_METADATA
+from crawler.datasette.serve import datasette_for, is_loopback, metadata_for
 from tests.conftest import OFFLINE_ENV, ROOT, closed_port
 
 QUERIES = sorted(
@@ -77,13 +81,7 @@ def archive(tmp_path):
 def served(db_path: Path, public: bool = False, config_dir: Path | None = None) -> Datasette:
     """Datasette as `pantau serve` starts it (a config directory without metadata.yml)."""
     metadata = metadata_for(config_dir or db_path.parent, db_path.stem, public)
-    return Datasette(
-        [str(db_path)],
-        metadata=metadata,
-        plugins_dir=str(PLUGINS_DIR),
-        template_dir=str(TEMPLATES_DIR),
-        settings={"default_allow_sql": not public},
-    )
+    return datasette_for(db_path, metadata, public)
 
 
 def get(ds, path):
@@ -91,6 +89,43 @@ def get(ds, path):
         return await ds.client.get(path)
 
     return asyncio.run(fetch())
+
+
+def post(ds, path, data=None):
+    async def send():
+        return await ds.client.post(path, data=data or {})
+
+    return asyncio.run(send())
+
+
+def raw_get(ds, path: str) -> int:
+    """The status Datasette's app answers a GET of `path` with, the path passed on as a
+    server passes it (an HTTP client would resolve its `..` first)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(path),
+        "raw_path": path.encode("ascii"),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
+    started = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            started.append(message["status"])
+
+    asyncio.run(ds.app()(scope, receive, send))
+    return started[0]
 
 
 @pytest.mark.parametrize("name", QUERIES)
@@ -210,10 +245,143 @@ def test_public_mode_is_read_only_and_hides_raw_pages(archive):
     assert get(ds, "/-/search.json?q=Kim").status_code == 200
 
 
+@pytest.mark.parametrize("public", [False, True], ids=["private", "public"])
+def test_requests_datasette_would_fail_on_get_the_clients_error(archive, public):
+    ds = served(archive, public=public)
+    # Writes where none is allowed: the canned queries read, the tables are read-only.
+    for path in ("/archive/search", "/archive/search.json?q=Kim", "/archive/articles"):
+        response = post(ds, path, {"q": "Kim"})
+        assert response.status_code == 405, (path, response.text[:300])
+        assert response.headers["allow"] == "GET, HEAD"
+    assert post(ds, "/archive/articles.json").json()["error"] == "articles is read-only"
+    # A sort by what cannot be sorted by.
+    for query in ("_sort=nope", "_sort_desc=nope", "_sort=title&_sort_desc=title"):
+        assert get(ds, f"/archive/articles?{query}").status_code == 400, query
+    assert get(ds, "/archive/urls?_sort=rowid").status_code == 400  # urls has a primary key
+    refused = get(ds, "/archive/articles.json?_sort=nope")
+    assert refused.json() == {
+        "ok": False,
+        "error": "Cannot sort articles by nope",
+        "status": 400,
+        "title": None,
+    }
+    for query in ("_timelimit=soon", "_through=nope", '_through={"table": "urls"}'):
+        assert get(ds, f"/archive/articles?{query}").status_code == 400, query
+    # What Datasette serves still answers.
+    assert get(ds, "/archive/articles?_sort=title").status_code == 200
+    assert get(ds, "/archive/articles?_sort_desc=published_at&_timelimit=500").status_code == 200
+    assert get(ds, "/archive/search?q=Kim&_sort=nope").status_code == 200  # a canned query
+    # Paths no route serves, as a server passes them on.
+    for path in (
+        "/-/static/..",
+        "/-/static/%2e%2e/app.py",
+        "/-/static-plugins/pantau/..",
+        "/archive/..",
+        "/../../etc/passwd",
+        "/.env",
+        "/a/b/c/d",
+        "/-/static/app.css/x",
+    ):
+        assert raw_get(ds, path) == 404, path
+    assert raw_get(ds, "/-/static/app.css") == 200
+
+
+def test_a_canned_query_that_writes_is_allowed_privately_and_refused_in_public(tmp_path):
+    db_path = build_archive(tmp_path / "archive.db")
+    config = tmp_path / "config"
+    config.mkdir()
+    metadata = yaml.safe_load(BUILT_IN_METADATA.read_text("utf-8"))
+    metadata["databases"]["archive"]["queries"]["add_topic"] = {
+        "sql": "insert into topics (name) values (:name)",
+        "write": True,
+    }
+    (config / "metadata.yml").write_text(yaml.safe_dump(metadata), "utf-8")
+    response = post(served(db_path, config_dir=config), "/archive/add_topic", {"name": "baru"})
+    assert response.status_code == 302, response.text[:300]
+    assert sqlite3.connect(db_path).execute("select 1 from topics where name = 'baru'").fetchone()
+    with pytest.raises(ConfigError) as refused:
+        served(db_path, public=True, config_dir=config)
+    assert refused.value.key == "databases.archive.queries.add_topic"
+
+
+def test_times_another_tool_wrote_are_shown_as_written(archive):
+    """The archive is open to sqlite-utils: a time in another format, as a number, at the
+    end of time, or as bytes renders as written, and sorts and groups as text."""
+    db = sqlite3.connect(archive)
+    written = {
+        "voi": "13/09/2023 10:00",
+        "antaranews": 1694574000,
+        "kabar": "9999-12-31T23:59:59-05:00",
+    }
+    for source, published_at in written.items():
+        db.execute(
+            "update articles set published_at = ? where source = ? and is_seed = 0",
+            [published_at, source],
+        )
+    db.execute("update articles set published_at = ? where is_seed = 1", [b"2023-09-18"])
+    db.commit()
+    db.close()
+    for public in (False, True):
+        ds = served(archive, public=public)
+        ids = {
+            row["source"] if not row["is_seed"] else "seed": row["id"]
+            for row in get(ds, "/archive/articles.json?_shape=array").json()
+        }
+        pages = [
+            "/",
+            "/-/search?q=Kim",
+            "/-/search?q=Kim&sort=date",
+            f"/-/feed/{TOPIC}.atom",
+            "/archive/articles",
+            "/archive/articles?_sort=published_at",
+            f"/archive/coverage?topic={TOPIC}",
+            "/archive/coverage_by_outlet",
+            *(f"/-/article/{ids[source]}" for source in [*written, "seed"]),
+        ]
+        for path in pages:
+            response = get(ds, path)
+            assert response.status_code == 200, (path, response.text[-500:])
+        assert "13/09/2023 10:00" in get(ds, f"/-/article/{ids['voi']}").text
+        assert "1694574000" in get(ds, f"/-/article/{ids['antaranews']}").text
+        assert "9999-12-31T23:59:59-05:00" in get(ds, f"/-/article/{ids['kabar']}").text
+        found = get(ds, "/-/search.json?q=Kim&sort=date").json()
+        days = dict(map(tuple, found["facets"]["day"]))
+        assert {"13/09/2023", "1694574000", "9999-12-31", "2023-09-18"} <= set(days)
+        feed = feedparser.parse(get(ds, f"/-/feed/{TOPIC}.atom").text)
+        assert feed.bozo == 0 and not any("published" in entry for entry in feed.entries)
+
+
+def test_a_pasted_page_is_searched_by_its_first_words_and_says_so(archive):
+    """3,000 words: the first MAX_WORDS are searched (all "Kim", found), the rest are left
+    out (a word no article has, which would find nothing), and the page says so."""
+    pasted = quote("Kim " * MAX_WORDS + "tidakadadimanapun " * 3000)
+    for public in (False, True):
+        ds = served(archive, public=public)
+        canned = get(ds, f"/archive/search.json?_shape=array&q={pasted}")
+        assert canned.status_code == 200 and len(canned.json()) >= 1
+        page = get(ds, f"/archive/search?q={pasted}")
+        assert page.status_code == 200
+        assert f"Search shortened to the first {MAX_WORDS} words" in page.text
+        found = get(ds, f"/-/search.json?q={pasted}")
+        assert found.status_code == 200 and found.json()["total"] >= 1
+        assert found.json()["query"].count('"kim"') == MAX_WORDS  # the FTS5 query run
+        assert f"the first {MAX_WORDS} words" in found.json()["note"]
+        page = get(ds, f"/-/search?q={pasted}")
+        assert page.status_code == 200 and f"the first {MAX_WORDS} words" in page.text
+        assert "tidakadadimanapun" not in page.text  # the box shows what was searched
+    ds = served(archive)
+    # The SQL function the canned query runs, asked directly: MAX_WORDS phrases.
+    sql = quote("select pantau_query(:q) as query")
+    run = get(ds, f"/archive.json?_shape=array&sql={sql}&q={pasted}").json()[0]["query"]
+    assert run.count('"') == 2 * MAX_WORDS
+    assert "shortened" not in get(ds, "/archive/search?q=Kim+Jong-un").text
+    assert get(ds, "/-/search.json?q=Kim+Jong-un").json()["note"] is None
+
+
 def test_binding_other_machines_without_public_warns(tmp_path, monkeypatch):
     assert is_loopback("127.0.0.1") and is_loopback("::1") and not is_loopback("0.0.0.0")
     started = []
-    monkeypatch.setattr(os, "execv", lambda *args: started.append(args))
+    monkeypatch.setattr("crawler.cli.main.serve_archive", lambda *args: started.append(args))
     config = tmp_path / "config"
     config.mkdir()
     for name in ("topics.yml", "crawl.yml"):
@@ -230,23 +398,25 @@ def test_binding_other_machines_without_public_warns(tmp_path, monkeypatch):
         cli, ["serve", "--config", str(config), "--db", db, "--host", "0.0.0.0", "--public"]
     )
     assert "Warning" not in public.output and "(public, read-only)" in public.output
-    command = started[-1][1]
-    written = Path(command[command.index("-m", command.index("serve")) + 1])
-    metadata = json.loads(written.read_text())
-    written.unlink()
+    _, metadata, host, _, is_public = started[-1]
     assert metadata["allow_sql"] is False and "a" in metadata["databases"]
+    assert host == "0.0.0.0" and is_public
 
 
-def test_pantau_serve_answers_over_http(tmp_path):
-    """`pantau serve` on a fresh path creates the archive with the seed and serves it."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_pantau_serve_answers_over_http_and_leaves_nothing_behind(tmp_path, stop):
+    """`pantau serve` on a fresh path creates the archive with the seed and serves it;
+    stopped by Ctrl-C or by SIGTERM, it leaves nothing in the temporary folder."""
     port = closed_port()
     db_path = tmp_path / "archive.db"
     log = tmp_path / "serve.log"
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "crawler", "serve", "--db", str(db_path), "--port", str(port)],
             cwd=ROOT,
-            env={**os.environ, **OFFLINE_ENV},
+            env={**os.environ, **OFFLINE_ENV, "TMPDIR": str(temp)},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -254,10 +424,10 @@ def test_pantau_serve_answers_over_http(tmp_path):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         body = None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                body = opener.open(url, timeout=5).read()
+                body = opener.open(url, timeout=10).read()
                 break
             except OSError:
                 try:  # wait a little for the server, noticing at once if it died
@@ -267,6 +437,12 @@ def test_pantau_serve_answers_over_http(tmp_path):
         assert body is not None, log.read_text(errors="replace")
         rows = json.loads(body)["rows"]
         assert len(rows) == 1 and rows[0]["is_seed"] == 1
+        server.send_signal(stop)
+        server.wait(timeout=60)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    # Ctrl-C is how a server is stopped, not a failure; SIGTERM ends it as SIGTERM does.
+    assert server.returncode == (0 if stop == signal.SIGINT else -stop), log.read_text()
+    assert list(temp.iterdir()) == []

@@ -5,6 +5,7 @@ is compared where it disagrees with Pantau's rules is in tests/truth.py.
 """
 
 import json
+import random
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import trafilatura
 
 from crawler.extract.article import ExtractionError, extract_article
 from crawler.extract.cleanup import clean_body, is_furniture
+from crawler.extract.dates import parse_iso
 from tests.conftest import SHIPPED_RULES
 from tests.mockweb import FIXTURES, REAL_DATA, real_articles
 from tests.truth import body_scores, date_right, expected_published, expected_title
@@ -167,3 +169,48 @@ def test_real_tempo_home_page_is_not_an_article(real_data):
     page = (real_data / "html" / "tempo" / "anpandu-tempo-mainpage-listing.html").read_bytes()
     with pytest.raises(ExtractionError):
         extract_article(page, "http://www.tempo.co/")
+
+
+KIM_PAGE = (FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html").read_text("utf-8")
+KIM_URL = "http://127.0.0.1:8000/pantaunews/internasional/2023/09/18/kim-vladivostok"
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("kota Vladivostok", "kota\x0cVladivostok"),  # a form feed
+        ("kota Vladivostok", "kota&#2;Vladivostok"),
+        ("kota Vladivostok", "kota&#x1F;Vladivostok"),
+        ("kota Vladivostok", "kota\x1bVladivostok"),
+        ("<head>", '<head><meta name="x" content="a\x00b">'),  # a NUL in the first 4 KB
+    ],
+)
+def test_control_characters_do_not_cost_an_article(old, new):
+    article = extract_article(KIM_PAGE.replace(old, new).encode(), KIM_URL)
+    assert "meninggalkan kota Vladivostok" in article["text"]
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", article["text"] + article["title"])
+
+
+def test_bytes_that_are_not_text_are_still_binary():
+    noise = random.Random(21).randbytes(65536)
+    utf16 = KIM_PAGE.encode("utf-16-le")  # no byte-order mark, no declared charset
+    for body in (noise, utf16):
+        with pytest.raises(ExtractionError, match="binary content"):
+            extract_article(body, KIM_URL)
+
+
+def test_a_declared_codec_that_is_not_a_charset_is_passed_over():
+    # "base64" is a codec Python knows, not a text encoding; the page is not valid UTF-8.
+    page = KIM_PAGE.replace('charset="utf-8"', 'charset="base64"').replace("Senin.", "Senin\xe9.")
+    article = extract_article(page.encode("cp1252"), KIM_URL)
+    assert "Senin\xe9." in article["text"]
+
+
+@pytest.mark.parametrize(
+    "stamp", ["9999-12-31T23:59:59Z", "9999-12-31", "0001-01-01T00:00:00+07:00", "2999-01-01"]
+)
+def test_a_publication_time_out_of_range_is_no_time(stamp):
+    page = KIM_PAGE.replace("2023-09-18T14:30:00+07:00", stamp)
+    # The visible dateline ("Senin, 18 Sep 2023 14:30 WIB") is the page's time then.
+    assert extract_article(page.encode(), KIM_URL)["published_at"] == "2023-09-18T14:30:00+07:00"
+    assert parse_iso(stamp, []) is None

@@ -80,3 +80,12 @@ def test_the_spider_requests_page_one_for_a_link_to_page_three():
     links = ["https://x.id/berita/kim-pulang/3", "https://x.id/berita/kim-pulang"]
     requests = list(spider._article_requests(links, related_depth=0))
     assert [request.url for request in requests] == ["https://x.id/berita/kim-pulang"]
+
+
+def test_the_next_page_past_max_pages_is_found_and_the_spider_stops_there():
+    from crawler.discover.pagination import MAX_PAGES
+
+    last = f"{BASE}?page={MAX_PAGES}"
+    beyond = f"{BASE}?page={MAX_PAGES + 1}"
+    # The spider cuts the story there, and says so: it must see that there is more.
+    assert next_page_url(last, [(beyond, "Halaman selanjutnya", "")]) == beyond

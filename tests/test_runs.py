@@ -4,8 +4,10 @@ A feed on 127.0.0.1 lists story articles written from the project's own fixture 
 ../shared needed). Crawls run as subprocesses (`python -m crawler crawl`).
 """
 
+import json
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.archive.lock import crawl_lock
+from crawler.archive.lock import archive_lock
 from crawler.archive.schema import open_db
 from crawler.cli.main import cli
 from tests.conftest import (
@@ -78,7 +80,7 @@ def config_for(web, directory, feed="/kabar/rss.xml"):
 
 def test_a_second_crawl_exits_at_once_or_waits(story_web, tmp_path):
     config, db = config_for(story_web, tmp_path / "c"), tmp_path / "archive.db"
-    with crawl_lock(db):
+    with archive_lock(db, "crawl"):
         locked = run_pantau("crawl", "--config", str(config), "--db", str(db))
         assert locked.returncode == 4
         assert locked.stderr.strip().splitlines() == [
@@ -133,10 +135,15 @@ def test_a_full_disk_fails_the_run_and_claims_nothing_unstored(story_web, tmp_pa
     )
     assert result.returncode == 3, result.stdout + result.stderr[-2000:]
     assert "storage failure: database or disk is full" in result.stdout
+    assert "Traceback" not in result.stderr
     [run] = rows(db, "select * from crawl_runs order by id desc limit 1")
     assert run["status"] == "failed" and "disk is full" in run["message"]
     stored = rows(db, "select count(*) as n from articles where is_seed = 0")[0]["n"]
+    # What the summary, the source's counts and the run's total say is what was stored.
     assert run["new_articles"] == stored
+    assert json.loads(run["per_source"])["kabar"]["new_articles"] == stored
+    assert re.search(rf"^kabar: \w+, {ARTICLES + 1} requests, {stored} new, ", result.stdout, re.M)
+    assert f" requests, {stored} new articles, " in result.stdout.splitlines()[-1]
     check = sqlite3.connect(db)
     assert check.execute("pragma integrity_check").fetchone() == ("ok",)
     check.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
@@ -202,15 +209,17 @@ def test_a_changed_threshold_judges_again_what_it_refused(story_web, tmp_path):
     relaxed = run_pantau("crawl", "--config", str(config), "--db", str(db))
     assert relaxed.returncode == 0, relaxed.stderr[-2000:]
     assert (
-        f"topics changed (kim-jong-un-russia-2023): 0 articles rescored, {ARTICLES} irrelevant"
-        " URLs to judge again"
+        f"topics changed (kim-jong-un-russia-2023): 0 articles rescored, {ARTICLES} URLs"
+        " to judge again (irrelevant or unreadable)"
     ) in relaxed.stdout
     assert rows(db, "select count(*) as n from articles where is_seed = 0")[0]["n"] == ARTICLES
     # On demand, from the stored text: every article gets its score again, nothing fetched.
     before = len(story_web.log)
     again = CliRunner().invoke(cli, ["rescore", "--config", str(config), "--db", str(db)])
     assert again.exit_code == 0, again.output
-    assert again.output.strip() == f"{ARTICLES} articles rescored, 0 irrelevant URLs to judge again"
+    assert again.output.strip() == (
+        f"{ARTICLES} articles rescored, 0 URLs to judge again (irrelevant or unreadable)"
+    )
     assert len(story_web.log) == before
     unchanged = run_pantau("crawl", "--config", str(config), "--db", str(db))
     assert "topics changed" not in unchanged.stdout
@@ -272,7 +281,8 @@ def test_quiet_says_only_the_outcome_and_verbose_logs_to_a_file_without_article_
     config = config_for(story_web, tmp_path / "c")
     quiet = run_pantau("crawl", "--config", str(config), "--db", str(tmp_path / "q.db"), "-q")
     assert quiet.returncode == 0
-    assert quiet.stdout.splitlines() == ["crawl run 1: ok"] and quiet.stderr == ""
+    [line] = quiet.stdout.splitlines()
+    assert line.startswith("crawl run 1: ok; 1 source (1 ok); ") and quiet.stderr == ""
     log = tmp_path / "logs" / "crawl.log"
     log.parent.mkdir()
     verbose = run_pantau(

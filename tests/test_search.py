@@ -11,7 +11,17 @@ from sqlite_utils import Database
 
 from crawler.archive.rows import save_article
 from crawler.archive.schema import open_db
-from crawler.archive.search import EXACT, MARK_END, MARK_START, Query, fts_query, search
+from crawler.archive.search import (
+    EXACT,
+    MARK_END,
+    MARK_START,
+    MAX_CHARACTERS,
+    MAX_WORDS,
+    Query,
+    fts_query,
+    search,
+    shortened,
+)
 from crawler.archive.stems import STEMS, completions, index_stems
 
 ARTICLES = {
@@ -152,6 +162,33 @@ def test_an_archive_from_before_the_word_list_gets_one(tmp_path):
 def test_queries_that_broke_fts_syntax_answer(archive):
     for typed in ("Kim Jong-un", 'Kim "Jong', "NEAR(", "a OR", "*", "kim:un", "'; drop"):
         search(archive, Query(typed))  # no sqlite3.OperationalError
+
+
+def test_a_search_reads_its_first_words_and_says_what_it_left_out():
+    typed = "Kim Jong-un " + " ".join(f"kata{i}" for i in range(3000))
+    kept, note = shortened(typed)
+    assert len(kept.split()) == MAX_WORDS - 1  # "Jong-un" is two words
+    assert kept.startswith("Kim Jong-un kata0 ") and kept.rstrip().endswith("kata28")
+    assert note and f"the first {MAX_WORDS} words" in note
+    # Long words: cut within MAX_CHARACTERS, never inside a word.
+    long_words = " ".join(f"{'panjang' * 3}{i:02d}" for i in range(30))
+    kept, note = shortened(long_words)
+    assert len(kept) <= MAX_CHARACTERS and kept.split() == long_words[: len(kept)].split()
+    assert note and f"the first {len(kept.split())} words" in note
+    # What fits is read as typed, quotes and all; trailing punctuation is no word left out.
+    for typed in ('"kereta lapis baja"', "Kim " * MAX_WORDS, "Kim" + "!" * 1000):
+        assert shortened(typed) == (typed[:MAX_CHARACTERS], None)
+
+
+def test_a_pasted_page_reaches_fts5_as_its_first_words(archive):
+    """The query run has MAX_WORDS phrases however long the text: the words past them (a
+    word no article has) are left out, so the article is found."""
+    pasted = "Vladivostok " * MAX_WORDS + "tidakadadimanapun " * 3000
+    result = search(archive, Query(pasted))
+    assert result["query"].count('"vladivostok"') == MAX_WORDS
+    assert "tidakadadimanapun" not in result["query"]
+    assert _keys(archive, result) == ["kim"] and result["note"]
+    assert search(archive, Query("Vladivostok"))["note"] is None
 
 
 def test_the_seed_story_is_found_with_highlights(archive):

@@ -7,16 +7,21 @@ this module starts on a free port; without either, the tests skip and say why.
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date
 
 import pytest
 import redis
+import yaml
 from click.testing import CliRunner
 
 from crawler.cli.main import cli
+from crawler.config.load import load_config
+from crawler.crawl.runner import seed_archive
 from tests.conftest import (
     LOOPBACK_SETTINGS,
     rows,
@@ -26,6 +31,7 @@ from tests.conftest import (
     write_config,
 )
 from tests.mockweb import MockWeb, Reply, rss
+from tests.pastweb import story_article
 from tests.test_archives import DAILY, DAYS, archive_url, date_index_web
 from tests.test_runs import _distinct_story, config_for, story_feed_web, story_pages
 
@@ -245,3 +251,96 @@ def test_a_crawler_revalidates_the_entry_pages_it_fetched_last_run(
     assert "3 new" not in output and "1 not modified" in output
     per_source = rows(db, "select per_source from crawl_runs where id = 2")[0]["per_source"]
     assert '"not_modified": 1' in per_source
+
+
+def _fast_config(web, directory, feed="/kabar/rss.xml"):
+    """`config_for`'s, with the fast heartbeat in crawl.yml: ingest takes no -s, and reads it
+    there."""
+    source = {"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [web.url(feed)]}
+    return write_config(directory, [source], [seed_topic(0.15)], {"settings": FAST_BEAT})
+
+
+def _killed_ingest(config, db, url) -> redis.Redis:
+    """An ingest that opened its run and was killed (SIGKILL: nothing of it runs after)."""
+    ingest = _ingest(config, db, url)
+    ingest.kill()
+    ingest.communicate(timeout=60)
+    return redis.Redis.from_url(url)
+
+
+def test_a_crawler_refuses_the_run_of_a_killed_ingest(story_web, clean_redis, tmp_path):
+    config = _fast_config(story_web, tmp_path / "c")
+    server = _killed_ingest(config, tmp_path / "archive.db", clean_redis)
+    deadline = time.monotonic() + 120
+    while server.exists("pantau:run"):  # its heartbeat stopped: the run expires
+        assert time.monotonic() < deadline, "the run of a killed ingest stays open"
+        time.sleep(0.1)
+    before = sum(_article_fetches(story_web).values())
+    crawler = run_pantau("crawl", "--config", str(config), "--redis", clean_redis)
+    assert crawler.returncode == 6, crawler.stdout + crawler.stderr[-2000:]
+    assert "its heartbeat stopped" in crawler.stderr and "Traceback" not in crawler.stderr
+    assert sum(_article_fetches(story_web).values()) == before
+
+
+def test_a_crawler_whose_ingest_dies_stops_and_says_what_is_left_unread(clean_redis, tmp_path):
+    web = MockWeb()
+    items = story_pages(web, 3)
+    # An article a crawler is still fetching when ingest is killed.
+    slow = "/kabar/2023/09/18/kim-jong-un-vladivostok-lambat"
+    web.routes[slow] = Reply(body=story_article(999, date(2023, 9, 18)), drip=0.2)
+    items.append(("Kim Jong-un di Vladivostok, lambat", web.url(slow)))
+    web.routes["/kabar/rss.xml"] = Reply(body=rss(items), content_type="application/rss+xml")
+    web.start()
+    try:
+        config = _fast_config(web, tmp_path / "c")
+        ingest = _ingest(config, tmp_path / "archive.db", clean_redis)
+        command = _command("crawl", "--config", str(config), "--redis", clean_redis)
+        crawler = start_pantau(command + ["-s", "DOWNLOAD_TIMEOUT=120"])
+        try:
+            deadline = time.monotonic() + 120
+            while not web.requests_for(slow):
+                assert crawler.poll() is None and time.monotonic() < deadline, "never fetched"
+                time.sleep(0.05)
+            ingest.kill()
+            ingest.communicate(timeout=60)
+            output, errors = crawler.communicate(timeout=240)
+        finally:
+            ingest.kill()
+            crawler.kill()
+    finally:
+        web.stop()
+    assert crawler.returncode == 6, output + errors[-2000:]
+    unread = redis.Redis.from_url(clean_redis).llen("pantau:items")
+    assert unread > 0  # at least the slow article, and the crawler's counts
+    assert errors.strip().splitlines() == [
+        f"Error: pantau ingest of run 1 is gone (its heartbeat stopped): {unread} items it did"
+        " not store are left in Redis; the next run fetches their pages again"
+    ]
+
+
+def test_a_full_disk_under_ingest_fails_the_run_and_claims_nothing_unstored(
+    story_web, clean_redis, tmp_path
+):
+    config, db = _fast_config(story_web, tmp_path / "c"), tmp_path / "archive.db"
+    seed_archive(load_config(config), db)
+    archive = sqlite3.connect(db)
+    archive.execute("vacuum")
+    pages = archive.execute("pragma page_count").fetchone()[0]
+    archive.close()
+    # A cap a few pages above the seeded archive: the first articles do not fit.
+    settings = {**FAST_BEAT, "PANTAU_MAX_DB_PAGES": pages + 3}
+    (config / "crawl.yml").write_text(yaml.safe_dump({"settings": settings}), "utf-8")
+    ingest = _ingest(config, db, clean_redis)
+    crawler = start_pantau(_command("crawl", "--config", str(config), "--redis", clean_redis))
+    try:
+        output, errors = ingest.communicate(timeout=240)
+        crawled, said = crawler.communicate(timeout=240)
+    finally:
+        crawler.kill()  # when ingest's end was not what this test expects
+    assert ingest.returncode == 3, output + errors[-2000:]
+    assert "storage failure: database or disk is full" in output and "Traceback" not in errors
+    assert crawler.returncode == 6 and "is gone" in said, crawled + said[-2000:]
+    [run] = rows(db, "select status, new_articles, per_source from crawl_runs")
+    stored = rows(db, "select count(*) as n from articles where is_seed = 0")[0]["n"]
+    assert run["status"] == "failed" and run["new_articles"] == stored
+    assert f"{stored} new articles" in output.splitlines()[-1]

@@ -92,6 +92,12 @@ def test_sources_may_share_a_host(tmp_path):
             "sources[0] (a).article_pattern",
             "backtracks",
         ),
+        (
+            "topics.yml",
+            "topics: [{name: t, since: 2023-13-01}]",
+            "topics[0] (t).since",
+            "not a date (YYYY-MM-DD): '2023-13-01'",
+        ),
         ("crawl.yml", "contact_url: ftp://x", "contact_url", "http(s)"),
         ("crawl.yml", "settings: [1]", "settings", "mapping"),
     ],
@@ -107,6 +113,31 @@ def test_bad_config_names_file_key_and_problem(tmp_path, file, text, key, proble
     assert Path(error.file).name == file
     assert error.key == key
     assert problem in error.problem
+
+
+@pytest.mark.parametrize(
+    "outlet",
+    [
+        {"hosts": ["host"]},
+        {"feeds": ["http://host/rss"]},  # its hosts are those of its entry points
+        {"hosts": ["x.host"], "examples": {"articles": [{"url": "http://host/a", "source": "s"}]}},
+    ],
+)
+def test_a_pattern_slow_on_the_outlets_own_host_is_refused(tmp_path, outlet):
+    """Anchored on its host, the pattern never meets a probe URL of another host; on its own
+    host, a long link costs it more than its time per URL, link after link in a crawl."""
+    source = {"name": "a", "article_pattern": "^http://host/(a+)+$", **outlet}
+    with pytest.raises(ConfigError) as caught:
+        load_config(write_config(tmp_path, [source], []))
+    assert (caught.value.key, caught.value.problem.split(" (")[0]) == (
+        "sources[0] (a).article_pattern",
+        "backtracks too long",
+    )
+    assert "http://host/aaaa" in caught.value.problem
+    # A pattern that says the same without nesting loads, and is quick on the same URLs.
+    source["article_pattern"] = "^http://host/a+$"
+    [loaded] = load_config(write_config(tmp_path, [source], [])).sources
+    assert loaded.is_article_url("http://host/aaa")
 
 
 def test_missing_sources_file(tmp_path):

@@ -1,6 +1,7 @@
 """Query terms, targets, relevance rules, and the `pantau topic` / `pantau sources` commands."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,8 +13,9 @@ from crawler.discover.targets import targets_for
 from crawler.extract.dates import text_date
 from crawler.relevance.score import TopicProfile, score, time_factor, topic_profile
 from crawler.relevance.terms import matches, names_topic, query_terms, slug
-from tests.conftest import ROOT, SEED, write_config
+from tests.conftest import ROOT, SEED, seed_topic, write_config
 from tests.mockweb import FIXTURES, MockWeb, Reply, rss
+from tests.test_checks import dripping_status_line
 
 KIM_HTML = FIXTURES / "pages" / "pantaunews" / "kim-vladivostok.html"
 
@@ -226,7 +228,7 @@ def test_sources_check_on_loopback(tmp_path):
 
 
 def test_topic_add_gives_up_on_a_dripping_seed_url(tmp_path, monkeypatch):
-    monkeypatch.setattr("crawler.discover.check.TOTAL_SECONDS", 1.0)
+    monkeypatch.setattr("crawler.fetch.TOTAL_SECONDS", 1.0)
     web = MockWeb()
     # 40 chunks a quarter of a second apart: 10 s to send, cut after about 1 s.
     web.routes["/berita/2/lambat"] = Reply(body=KIM_HTML.read_bytes()[: 40 * 64], drip=0.25)
@@ -243,3 +245,148 @@ def test_topic_add_gives_up_on_a_dripping_seed_url(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "slower than 1 s" in result.output and "Traceback" not in result.output
     assert "lambat" not in (config / "topics.yml").read_text()
+
+
+def test_topic_add_gives_up_on_a_server_dripping_its_status_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("crawler.fetch.TOTAL_SECONDS", 2.0)
+    config = write_config(tmp_path / "c", [{"name": "a", "hosts": ["127.0.0.1"]}], [])
+    before = (config / "topics.yml").read_text()
+    with dripping_status_line() as base:
+        result = CliRunner().invoke(
+            cli,
+            ["topic", "add", "tetes", "--seed-url", base + "/berita/1", "--config", str(config)],
+        )
+    assert result.exit_code == 1
+    assert f"cannot fetch {base}/berita/1: slower than 2 s" in result.output
+    assert (config / "topics.yml").read_text() == before
+    assert not (config / "seeds" / "tetes.txt").exists()
+
+
+def _add(config, name, *options, seed=KIM_HTML):
+    return CliRunner().invoke(
+        cli,
+        ["topic", "add", name, "--seed-file", str(seed), *options, "--config", str(config)],
+    )
+
+
+@pytest.mark.parametrize(
+    "options, said",
+    [
+        (["--since", "2023-13-01"], "--since '2023-13-01': not a date (YYYY-MM-DD)"),
+        (["--until", "kemarin"], "--until 'kemarin': not a date (YYYY-MM-DD)"),
+        (["--since", "2023-09-10", "--until", "2023-09-01"], "--until '2023-09-01': before"),
+        (["--min-relevance", "5"], "--min-relevance 5.0: must be between 0 and 1"),
+        (["--min-relevance", "nan"], "--min-relevance nan: must be between 0 and 1"),
+        (["--keyword", " "], "--keyword ' ': must not be empty"),
+    ],
+)
+def test_topic_add_blames_the_option_and_writes_nothing(tmp_path, options, said):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [seed_topic()])
+    before = sorted(p.name for p in (config / "seeds").iterdir())
+    topics = (config / "topics.yml").read_text()
+    result = _add(config, "banjir", *options)
+    assert result.exit_code == 1
+    assert f"Error: {said}" in result.output
+    assert "topics.yml" not in result.output  # the option is wrong, not the file
+    assert (config / "topics.yml").read_text() == topics
+    assert sorted(p.name for p in (config / "seeds").iterdir()) == before
+
+
+def test_topic_add_undoes_its_writes_when_one_fails(tmp_path, monkeypatch):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [seed_topic()])
+    topics = (config / "topics.yml").read_text()
+    files = sorted(config.rglob("*"))
+    write_text = Path.write_text
+
+    def disk_full_after_the_seed(path, *args, **kwargs):
+        if path.suffix != ".txt":
+            raise OSError(28, "No space left on device", str(path))
+        return write_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full_after_the_seed)
+    result = _add(config, "banjir")
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    assert f"{config / 'topics.yml'}: cannot write: No space left on device" in result.output
+    assert (config / "topics.yml").read_text() == topics
+    assert sorted(config.rglob("*")) == files  # the seed, and nothing else, is gone
+
+
+def test_topic_add_reads_a_windows_seed_file_and_refuses_a_binary_one(tmp_path):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [])
+    text = (
+        "Pemimpin Korea Utara Kim Jong-un tiba di Vladivostok \u2013 kata pejabat Rusia, caf\u00e9."
+    )
+    seed = tmp_path / "seed.txt"
+    seed.write_bytes(text.encode("cp1252"))
+    result = _add(config, "kim-windows", seed=seed)
+    assert result.exit_code == 0, result.output
+    assert f"{seed} is not UTF-8: read as cp1252" in result.output
+    [topic] = load_config(config).topics
+    assert topic.seed_text() == text + "\n"
+    binary = tmp_path / "foto.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    refused = _add(config, "foto", seed=binary)
+    assert refused.exit_code == 1 and f"--seed-file {binary}: not a text file" in refused.output
+    assert "Traceback" not in refused.output + result.output
+
+
+@pytest.mark.parametrize("style", ["zero-indented (as yaml.safe_dump writes)", "shipped"])
+def test_topic_add_then_remove_gives_back_the_file_as_it_was(tmp_path, style):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [seed_topic()])
+    if style == "shipped":
+        (config / "topics.yml").write_text((ROOT / "config" / "topics.yml").read_text("utf-8"))
+    original = (config / "topics.yml").read_text()
+    indent = "" if style.startswith("zero") else "  "
+    assert f"\n{indent}- " in original and f"\n{indent} - " not in original
+    assert _add(config, "kim-pulang", "--keyword", "Kim Jong-un").exit_code == 0
+    added = (config / "topics.yml").read_text()
+    assert added.startswith(original)  # appended, every line before it kept
+    assert f"\n{indent}- name: kim-pulang\n" in added  # in the list's own indentation
+    assert [t.name for t in load_config(config).topics] == [
+        "kim-jong-un-russia-2023",
+        "kim-pulang",
+    ]
+    listed = CliRunner().invoke(cli, ["topic", "list", "--config", str(config)])
+    assert listed.exit_code == 0
+    assert listed.output.splitlines()[1] == (
+        "kim-pulang: seed seeds/kim-pulang.txt; window - .. -; 1 keywords; min_relevance 0.25"
+    )
+    removed = CliRunner().invoke(cli, ["topic", "remove", "kim-pulang", "--config", str(config)])
+    assert removed.exit_code == 0, removed.output
+    assert removed.output.splitlines() == [
+        f"removed topic kim-pulang from {config / 'topics.yml'}",
+        f"removed its seed {config / 'seeds' / 'kim-pulang.txt'}",
+        "the archive keeps the articles already stored for it",
+    ]
+    assert (config / "topics.yml").read_text() == original
+    assert not (config / "seeds" / "kim-pulang.txt").exists()
+
+
+def test_topic_remove_keeps_comments_and_a_seed_it_does_not_own(tmp_path):
+    config = write_config(tmp_path / "c", [{"name": "a"}], [])
+    (config / "topics.yml").write_text(
+        "# Stories to follow.\n"
+        "topics:\n"
+        "  # The first one.\n"
+        f"  - name: kim\n    seed: seeds/{SEED.name}\n    keywords: [Kim]\n"
+        "  # The second one.\n"
+        "  - name: banjir\n    keywords:\n      - banjir\n"
+        "# The end.\n"
+    )
+    result = CliRunner().invoke(cli, ["topic", "remove", "kim", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "removed its seed" not in result.output
+    assert (config / "seeds" / SEED.name).exists()  # not seeds/kim.txt: not the topic's own
+    assert (config / "topics.yml").read_text() == (
+        "# Stories to follow.\n"
+        "topics:\n"
+        "  # The first one.\n"
+        "  # The second one.\n"
+        "  - name: banjir\n    keywords:\n      - banjir\n"
+        "# The end.\n"
+    )
+    listed = CliRunner().invoke(cli, ["topic", "list", "--config", str(config)])
+    assert listed.output == "banjir: seed -; window - .. -; 1 keywords; min_relevance 0.0\n"
+    missing = CliRunner().invoke(cli, ["topic", "remove", "kim", "--config", str(config)])
+    assert missing.exit_code == 1 and "no topic 'kim' (known: banjir)" in missing.output

@@ -2,7 +2,8 @@
 
 When a topic's threshold, keywords, window or seed change, what was judged under the old
 settings no longer holds: stored articles are scored again from their text, and the URLs
-found irrelevant are forgotten, so that the next crawl fetches and judges them again.
+found irrelevant are forgotten, so that the next crawl fetches and judges them again (as
+are the pages whose extraction failed: a newer Pantau may read them).
 `pantau crawl` does it when it sees a topic changed since the last run; `pantau rescore`
 does it on demand.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from crawler.archive.rows import save_relevance
+from crawler.archive.rows import EXTRACTION_FAILED, save_relevance
 from crawler.config.load import Topic
 from crawler.relevance.score import score_topics, topic_profile
 
@@ -52,7 +53,7 @@ def changed_topics(db: Database, topics: list[Topic]) -> list[str]:
 
 def rescore(db: Database, topics: list[Topic]) -> Rescored:
     """Score every stored article (seeds aside) against the topics again, and forget the
-    URLs found irrelevant."""
+    URLs found irrelevant or whose extraction failed (judged again by the next crawl)."""
     profiles = {topic.name: topic_profile(topic) for topic in topics}
     articles = 0
     with db.atomic():
@@ -62,5 +63,9 @@ def rescore(db: Database, topics: list[Topic]) -> Rescored:
         for key, title, text, published_at in stored:
             save_relevance(db, key, score_topics(profiles, title, text or "", published_at))
             articles += 1
-        freed = db.execute("delete from urls where status = 'irrelevant'").rowcount
+        freed = db.execute(
+            "delete from urls where status = 'irrelevant' "
+            "or (status = 'dropped' and reason like ?)",
+            [f"{EXTRACTION_FAILED}%"],
+        ).rowcount
     return Rescored(articles, freed)

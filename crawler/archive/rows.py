@@ -58,6 +58,23 @@ def recent_article_urls(db: Database, source: str, days: int) -> list[str]:
     return [row[0] for row in rows]
 
 
+# How the `urls.reason` of a page whose extraction raised begins.
+EXTRACTION_FAILED = "extraction failed"
+
+
+def failed_extraction_urls(db: Database, source: str, days: int) -> list[str]:
+    """URLs of the source whose extraction failed in the last `days` days: a normal crawl
+    leaves them (they would fail the same way), a refresh tries them again."""
+    if days <= 0:
+        return []
+    rows = db.execute(
+        "select url from urls where source = ? and status = 'dropped' and reason like ? "
+        "and last_seen_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)",
+        [source, f"{EXTRACTION_FAILED}%", f"-{days} days"],
+    )
+    return [row[0] for row in rows]
+
+
 def save_article(
     db: Database,
     article: dict[str, Any],

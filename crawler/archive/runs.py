@@ -15,6 +15,9 @@ from crawler.archive.rescore import topic_signature
 from crawler.archive.schema import utc_now
 from crawler.config.load import Config, Source
 
+# A source's status when it had nothing to crawl (no entry points): neither ok nor failed.
+IDLE = "idle"
+
 
 def save_config(db: Database, config: Config) -> None:
     """Record what the outlets and topics.yml said at this run."""
@@ -45,23 +48,32 @@ def start_run(db: Database) -> int:
         return int(table.last_pk or 0)
 
 
-def mark_killed_runs(db: Database) -> int:
+def mark_killed_runs(db: Database, unrecorded: tuple[int, str] | None = None) -> int:
     """Runs still "running" when no crawl is (the caller holds the archive's lock) died
-    without a word: they are "killed"."""
+    without a word: they are "killed"; except `unrecorded`, (run id, why), a run the
+    archive refused to close (a full disk): it is "failed"."""
+    now = utc_now()
     with db.atomic():
+        if unrecorded:
+            db.execute(
+                "update crawl_runs set status = 'failed', message = ?, finished_at = ? "
+                "where id = ? and status = 'running'",
+                [unrecorded[1], now, unrecorded[0]],
+            )
         cursor = db.execute(
             "update crawl_runs set status = 'killed', finished_at = ? where status = 'running'",
-            [utc_now()],
+            [now],
         )
     return cursor.rowcount
 
 
 def run_status(per_source: dict[str, dict[str, Any]], failure: str | None = None) -> str:
     """ok, partial (some sources failed), failed (all did, or the archive refused a write:
-    `failure`), interrupted (a signal stopped it)."""
+    `failure`), interrupted (a signal stopped it). A source with nothing to crawl counts
+    for neither."""
     if failure:
         return "failed"
-    statuses = [counts["status"] for counts in per_source.values()]
+    statuses = [counts["status"] for counts in per_source.values() if counts["status"] != IDLE]
     if "interrupted" in statuses:
         return "interrupted"
     worked = statuses.count("ok")
@@ -70,32 +82,38 @@ def run_status(per_source: dict[str, dict[str, Any]], failure: str | None = None
 
 def finish_run(
     db: Database, run_id: int, per_source: dict[str, dict[str, Any]], failure: str | None = None
-) -> str:
-    """Close a crawl_runs row with totals and per-source counts; returns the run's status
-    (`run_status`)."""
-    status = run_status(per_source, failure)
+) -> tuple[str, str | None]:
+    """Close a crawl_runs row with totals and per-source counts (each source's counts say
+    what the archive holds: articles of a refused group are not counted). Returns the run's
+    status (`run_status`) and its failure, if the archive refused a write: one of the
+    crawl's, or this record's own. When even the status cannot be written, raises
+    sqlite3.Error (the caller leaves a note for the next run: archive/lock.py)."""
     totals = {
         key: sum(counts.get(key, 0) for counts in per_source.values())
         for key in ("requests", "new_articles", "duplicates", "dropped", "errors")
     }
-    run = db.table("crawl_runs").get(run_id)
-    # Counted as stored is what the archive holds: a refused group is not in it.
-    totals["new_articles"] = db.execute(
-        "select count(*) from articles where is_seed = 0 and first_seen_at >= ?",
-        [run["started_at"]],
-    ).fetchone()[0]
+    status = run_status(per_source, failure)
+    try:
+        with db.atomic():
+            db.table("crawl_runs").update(
+                run_id,
+                {
+                    "finished_at": utc_now(),
+                    "status": status,
+                    "message": failure,
+                    **totals,
+                    "per_source": json.dumps(per_source, ensure_ascii=False, sort_keys=True),
+                },
+            )
+        return status, failure
+    except sqlite3.Error as error:
+        failure = failure or f"storage failure: {error}"
+    # A full disk may still take the smaller write: that the run failed, and why.
     with db.atomic():
         db.table("crawl_runs").update(
-            run_id,
-            {
-                "finished_at": utc_now(),
-                "status": status,
-                "message": failure,
-                **totals,
-                "per_source": json.dumps(per_source, ensure_ascii=False, sort_keys=True),
-            },
+            run_id, {"finished_at": utc_now(), "status": "failed", "message": failure}
         )
-    return status
+    return "failed", failure
 
 
 def last_results(db_path: Path) -> dict[str, dict[str, Any]]:

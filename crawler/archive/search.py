@@ -8,7 +8,8 @@ dropped (habits from other search boxes). A word being typed is completed from t
 archive's word list, to its most common completions: FTS5's own prefix query would
 read every posting of every word that begins so. The stemmed index
 (crawler/archive/stems.py) answers the same words as roots; an article matching the
-exact words ranks above one that matches only their roots.
+exact words ranks above one that matches only their roots. A search reads the first
+MAX_WORDS words of the text (within MAX_CHARACTERS), and says when it left words out.
 """
 
 import re
@@ -39,6 +40,12 @@ OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 PREFIX_MIN = 5
 # Words a word being typed stands for: enough for the word meant, however many begin so.
 PREFIX_WORDS = 20
+# What a search reads of the text typed; the rest is left out, and the page says so. Every
+# word is one more list of articles for FTS5 to intersect and one more root to find: a
+# pasted page would run past Datasette's time limit and hold the threads every other
+# search waits for. A person's search is a few words; a pasted paragraph's first 32 find it.
+MAX_WORDS = 32
+MAX_CHARACTERS = 500
 
 
 @dataclass
@@ -51,6 +58,24 @@ class Query:
     until: str | None = None
     sort: str = "relevance"  # or "date"
     page: int = 1
+
+
+def shortened(text: str) -> tuple[str, str | None]:
+    """What a search reads of `text`: its first MAX_WORDS words within MAX_CHARACTERS
+    characters (never half a word); and a note saying so when words were left out."""
+    end = min(len(text), MAX_CHARACTERS)
+    kept_words = 0
+    for word in _WORD.finditer(text):
+        if kept_words == MAX_WORDS or word.end() > MAX_CHARACTERS:
+            end = word.start()
+            break
+        kept_words += 1
+    if not _WORD.search(text, end):
+        return text[:end], None
+    return text[:end], (
+        f"Search shortened to the first {kept_words} words: a search reads at most "
+        f"{MAX_WORDS} words and {MAX_CHARACTERS} characters."
+    )
 
 
 def fts_query(
@@ -109,18 +134,23 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     facets are made of those (a total of MAX_HITS or more is "more"). However common the
     words, a search reads a bounded part of each index.
     """
+    text, note = shortened(query.text)
     complete = partial(completions, db, limit=PREFIX_WORDS)
-    exact, stemmed = fts_query(query.text, complete=complete), stem_query(query.text)
+    # The last word of a shortened text is a whole word, not one still being typed.
+    exact = fts_query(text, prefix_last=note is None, complete=complete)
+    stemmed = stem_query(text)
+    searched = {"searched": text, "note": note, "query": exact}
     if exact is None:
-        return {"rows": [], "total": 0, "more": False, "facets": {}, "query": exact}
+        return {"rows": [], "total": 0, "more": False, "facets": {}, **searched}
     where, params = _filters(query)
 
     def candidates(table: str, match: str) -> list[tuple]:
         # Newest matches first, as the index keeps them: FTS5 stops after `cap` rows and
         # ranks only those. The filters are checked on each match (a CROSS JOIN keeps the
         # index outermost; a rowid IN list would make FTS5 run the query once per row).
+        # A time another tool stored as bytes sorts and groups as text too.
         return db.execute(
-            "select f.rowid, f.rank, a.id, a.source, a.published_at, a.language "
+            "select f.rowid, f.rank, a.id, a.source, cast(a.published_at as text), a.language "
             f"from {table} f cross join articles a on a.rowid = f.rowid "
             f"where {where + ' and ' if where else ''}{table} match :match "
             "order by f.rowid desc limit :cap",
@@ -149,7 +179,7 @@ def search(db: Database, query: Query) -> dict[str, Any]:
         "language": _top(hit[6] for hit in found),
         "topic": _top(_related_topics(db, [hit[3] for hit in found])),
     }
-    return {"rows": rows, "total": len(found), "more": more, "facets": facets, "query": exact}
+    return {"rows": rows, "total": len(found), "more": more, "facets": facets, **searched}
 
 
 def _top(values) -> list[tuple[Any, int]]:
@@ -164,7 +194,9 @@ def _page_rows(db: Database, page: list) -> list[dict[str, Any]]:
     details = {
         row["rowid"]: row
         for row in db.query(
-            "select rowid, id, title, source, published_at, url, is_seed, language, "
+            # A time stored as bytes is shown as text (and JSON has no bytes).
+            "select rowid, id, title, source, cast(published_at as text) as published_at, url, "
+            "is_seed, language, "
             # A seed often has no headline: its opening words stand in.
             "coalesce(title, substr(text, 1, 90) || '…') as heading, text "
             f"from articles where rowid in ({marks})",

@@ -20,6 +20,7 @@ group.
 import sqlite3
 import threading
 import time
+from collections import Counter
 from typing import Any, Callable, NoReturn
 
 from sqlite_utils import Database
@@ -125,6 +126,11 @@ class ArchiveWriter:
         # Set when the archive refused a write; then every write raises StorageFailure.
         self.failure: str | None = None
         self.on_failure: Callable[[str], object] | None = None
+        # Articles saved, by (source, read from a web archive, "new" or "duplicate"): in the
+        # open group, and committed. A lost group's never reach `committed`: a run's counts
+        # say what the archive holds.
+        self.group_articles: Counter[tuple[str, bool, str]] = Counter()
+        self.committed: Counter[tuple[str, bool, str]] = Counter()
         self.groups_since_copy = 0
         path = db.conn.execute("pragma database_list").fetchone()[2]
         self.checkpointer = Checkpointer(path) if path else None
@@ -132,9 +138,36 @@ class ArchiveWriter:
             db.execute(f"pragma wal_autocheckpoint = {WAL_LIMIT_PAGES}")
             self.checkpointer.start()
 
-    def save_article(self, *args: Any, **kwargs: Any) -> str:
+    def save_article(
+        self,
+        article: dict[str, Any],
+        source: str,
+        seen_urls: list[str],
+        relevance: dict[str, float],
+        parts: list[dict[str, Any]] | None = None,
+    ) -> str:
         """`rows.save_article` inside the open group; see there for the arguments."""
-        return self._write(archive_db.save_article, *args, **kwargs)
+        archived = bool(parts and parts[0].get("capture_url"))
+        return self._write(
+            archive_db.save_article,
+            article,
+            source,
+            seen_urls,
+            relevance,
+            parts,
+            counted_as=(source or "", archived),
+        )
+
+    def committed_articles(
+        self, outcome: str, source: str | None = None, archived: bool | None = None
+    ) -> int:
+        """Articles saved with this outcome and committed so far: of one source (None: of
+        any), read from its own site or from web archives (`archived`; None: either)."""
+        return sum(
+            count
+            for (name, from_archive, said), count in self.committed.items()
+            if said == outcome and source in (None, name) and archived in (None, from_archive)
+        )
 
     def record_url(self, *args: Any, **kwargs: Any) -> None:
         """`crawler.archive.rows.record_url` inside the open group."""
@@ -152,28 +185,40 @@ class ArchiveWriter:
         """`crawler.archive.rows.record_backfill_query` inside the open group."""
         self._write(archive_db.record_backfill_query, *args, **kwargs)
 
-    def _write(self, action: Any, *args: Any, **kwargs: Any) -> Any:
+    def _write(
+        self, action: Any, *args: Any, counted_as: tuple[str, bool] | None = None, **kwargs: Any
+    ) -> Any:
         if self.failure:
             raise StorageFailure(self.failure)
         try:
             self._begin()
             result = action(self.db, *args, **kwargs)
+            if counted_as is not None:
+                self.group_articles[(*counted_as, result)] += 1
             self._written()
         except sqlite3.DatabaseError as error:
             self._fail(error)
         return result
 
     def _fail(self, error: sqlite3.DatabaseError) -> NoReturn:
+        """A write refused: the group is lost (`_lose_group`), and the write raises."""
+        self._lose_group(error)
+        raise StorageFailure(self.failure) from None
+
+    def _lose_group(self, error: sqlite3.DatabaseError) -> None:
         """The archive refused a write (disk full, I/O error): the open group is lost, and
         nothing more is written. The crawl is told (`on_failure`) so that it stops."""
         self.failure = f"storage failure: {error}"
         if self.db.conn.in_transaction:
-            self.db.conn.execute("ROLLBACK")
-            forget_stock_keys(self.db)
+            try:
+                self.db.conn.execute("ROLLBACK")
+                forget_stock_keys(self.db)
+            except sqlite3.DatabaseError:
+                pass  # SQLite rolled back by itself
         self.pending = 0
+        self.group_articles.clear()
         if self.on_failure is not None:
             self.on_failure(self.failure)
-        raise StorageFailure(self.failure) from None
 
     def commit_if_due(self) -> None:
         """Commit an open group that is old enough (called on a timer during a crawl)."""
@@ -182,7 +227,9 @@ class ArchiveWriter:
 
     def commit(self, all_stems: bool = False) -> None:
         """Commit the open group; its roots go into the stemmed index with the group that
-        fills STEM_BATCH (fewer, larger index segments), or now with `all_stems`."""
+        fills STEM_BATCH (fewer, larger index segments), or now with `all_stems`. A refused
+        commit loses the group and is recorded in `failure` (the writes said what they
+        stored; the commit has no one to tell but the crawl, through `on_failure`)."""
         if self.db.conn.in_transaction:
             try:
                 index_deferred(self.db)
@@ -190,7 +237,10 @@ class ArchiveWriter:
                     index_stems(self.db)
                 self.db.conn.execute("COMMIT")
             except sqlite3.DatabaseError as error:
-                self._fail(error)
+                self._lose_group(error)
+                return
+            self.committed.update(self.group_articles)
+            self.group_articles.clear()
             self.groups_since_copy += 1
             if self.checkpointer:
                 self.checkpointer.wake.set()
@@ -211,8 +261,8 @@ class ArchiveWriter:
             if not self.failure:
                 self._begin()
                 self.commit(all_stems=True)
-        except StorageFailure:
-            pass
+        except sqlite3.DatabaseError as error:
+            self._lose_group(error)
         finally:
             if self.checkpointer:
                 self.checkpointer.stop()

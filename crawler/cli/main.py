@@ -2,24 +2,36 @@
 
 import contextlib
 import json
-import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 from redis.exceptions import RedisError
+from sqlite_utils import Database
 from w3lib.encoding import resolve_encoding
 
 from crawler import __version__
-from crawler.archive.lock import ArchiveLocked
+from crawler.archive.lock import ArchiveLocked, LockUnavailable, archive_lock
 from crawler.archive.reextract import known_sources
 from crawler.archive.reextract import reextract as reextract_pages
 from crawler.archive.rescore import rescore as rescore_archive
-from crawler.archive.runs import drift_notes, save_config
+from crawler.archive.runs import IDLE, drift_notes, save_config
 from crawler.archive.schema import open_db
 from crawler.archive.warc import write_warc
-from crawler.cli.topics import config_option, db_option, load, outlets_if_any, sources, topic
+from crawler.archive.writer import StorageFailure
+from crawler.cli import config_check
+from crawler.cli.paths import SQLITE_HEADER, check_output_path
+from crawler.cli.topics import (
+    BadConfig,
+    config_option,
+    db_option,
+    load,
+    outlets_if_any,
+    sources,
+    topic,
+)
 from crawler.config.load import Config, ConfigError, body_rules
 from crawler.crawl.ingest import run_ingest
 from crawler.crawl.runner import (
@@ -30,10 +42,11 @@ from crawler.crawl.runner import (
     seed_archive,
 )
 from crawler.crawl.shared import NoIngest
-from crawler.datasette import PLUGINS_DIR, TEMPLATES_DIR
-from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, write_metadata
+from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, serve_archive
 from crawler.extract.article import ExtractionError, extract_article
 
+# The --db of commands that read or change an archive, and never create one.
+EXISTING_ARCHIVE = "SQLite archive (must exist)"
 # `pantau crawl`'s exit codes (2, bad config or option, is click's and BadConfig's).
 EXIT_ALL_FAILED = 1
 EXIT_STORAGE = 3
@@ -49,7 +62,7 @@ def check_archive_path(db_path: Path) -> None:
     if db_path.exists():
         with db_path.open("rb") as handle:
             header = handle.read(16)
-        if header and header != b"SQLite format 3\x00":
+        if header and header != SQLITE_HEADER:
             raise click.BadParameter(f"not an SQLite archive: {db_path}", param_hint="--db")
 
 
@@ -105,51 +118,60 @@ def crawl(config_dir, db_path, overrides, refresh_days, wait, verbose, quiet, lo
         pantau crawl --db archive.db -s DOWNLOAD_DELAY=5 --refresh-days 2
     """
     config = load(config_dir)
+    if not quiet:
+        config_check.print_warnings(config)
     try:
         settings = parse_setting_overrides(overrides)
     except SettingError as error:
         raise click.UsageError(str(error))
     settings.setdefault("PANTAU_REFRESH_DAYS", str(refresh_days))
-    settings.setdefault("LOG_LEVEL", log_level(verbose, quiet))
+    settings.setdefault("LOG_LEVEL", log_level(verbose, quiet, bool(log_file)))
     if log_file:
-        if not log_file.parent.is_dir():
-            raise click.UsageError(f"--log-file {log_file}: directory does not exist")
+        check_output_path(log_file, "--log-file", None if redis_url else db_path)
         settings["LOG_FILE"] = str(log_file)
     if not redis_url:
         check_archive_path(db_path)
     # The live table is for a person at a terminal; cron reads the summary.
     live = sys.stdout.isatty() and not quiet
     try:
-        with refusals(redis_url):
+        with refusals(redis_url, wait_hint=True):
             result = run_crawl(config, db_path, settings, wait, live, redis_url)
     except SettingError as error:
         raise click.UsageError(str(error))
-    report(config, result, quiet)
+    report(config, result, quiet, log_kept=bool(log_file or verbose))
 
 
 @contextlib.contextmanager
-def refusals(redis_url: str | None) -> Iterator[None]:
-    """A run that cannot start: another holds the archive, or the shared run is out of
-    reach; one line and its exit code."""
+def refusals(redis_url: str | None = None, wait_hint: bool = False) -> Iterator[None]:
+    """A command that cannot start: another holds the archive, the archive refuses writes
+    (a full disk), or the shared run is out of reach; one line and its exit code."""
     try:
         yield
     except ArchiveLocked as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {error}{'; --wait queues behind it' if wait_hint else ''}", err=True)
         sys.exit(EXIT_LOCKED)
+    except (LockUnavailable, StorageFailure) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_STORAGE)
     except (NoIngest, RedisError) as error:
         click.echo(f"Error: --redis {redis_url}: {error}", err=True)
         sys.exit(EXIT_NO_REDIS)
 
 
-def report(config: Config, result: CrawlResult, quiet: bool) -> None:
-    """The run's summary, one line per source, and its exit code."""
+def report(config: Config, result: CrawlResult, quiet: bool, log_kept: bool = True) -> None:
+    """The run's summary, one line per source, the totals, and its exit code. `log_kept`:
+    each request's log line went somewhere (a log file, -v)."""
     if result.rescored:
         click.echo(
             f"topics changed ({', '.join(result.changed_topics)}): "
             f"{result.rescored.articles} articles rescored, "
-            f"{result.rescored.urls_freed} irrelevant URLs to judge again"
+            f"{result.rescored.urls_freed} URLs to judge again (irrelevant or unreadable)"
         )
     for name, counts in result.per_source.items():
+        if counts["status"] == IDLE:
+            if not quiet:
+                click.echo(f"{name}: {IDLE_WORDS} ({counts['message']})")
+            continue
         line = (
             f"{name}: {counts['status']}, {counts['requests']} requests, "
             f"{counts['new_articles']} new, {counts['duplicates']} duplicates, "
@@ -172,13 +194,54 @@ def report(config: Config, result: CrawlResult, quiet: bool) -> None:
             click.echo(f"{source.name}: disabled ({source.disabled})")
     if result.failure:
         click.echo(f"{result.failure}; articles of the last unsaved group were not stored")
-    click.echo(f"crawl run {result.run_id}: {result.status}")
+    if result.ingest_gone:
+        click.echo(f"Error: {result.ingest_gone}", err=True)
+    errors = sum(counts["errors"] for counts in result.per_source.values())
+    if errors and not log_kept:
+        click.echo("each error, with its reason: --log-file FILE keeps them, -v shows them")
+    click.echo(run_line(config, result))
     if result.failure:
         sys.exit(EXIT_STORAGE)
+    if result.ingest_gone:
+        sys.exit(EXIT_NO_REDIS)
     if result.status == "interrupted":
         sys.exit(EXIT_INTERRUPTED)
     if result.per_source and result.status == "failed":
         sys.exit(EXIT_ALL_FAILED)
+
+
+# What a source with nothing to crawl is called in the summary.
+IDLE_WORDS = "nothing to crawl"
+# The run's totals, by their per_source key, as the last line says them.
+TOTALS = {
+    "requests": "requests",
+    "new_articles": "new articles",
+    "duplicates": "duplicates",
+    "irrelevant": "irrelevant",
+    "dropped": "dropped",
+    "errors": "errors",
+}
+
+
+def run_line(config: Config, result: CrawlResult) -> str:
+    """The run in one line: its status, its sources by outcome, its totals, and the seed."""
+    counts = result.per_source.values()
+    outcomes = Counter(IDLE_WORDS if c["status"] == IDLE else c["status"] for c in counts)
+    sources = f"{len(counts)} source{'' if len(counts) == 1 else 's'}"
+    if outcomes:
+        sources += f" ({', '.join(f'{n} {status}' for status, n in outcomes.items())})"
+    totals = ", ".join(
+        f"{sum(c.get(key, 0) for c in counts)} {words}" for key, words in TOTALS.items()
+    )
+    line = f"crawl run {result.run_id}: {result.status}; {sources}; {totals}"
+    if result.seeds is None:
+        return line  # a crawler of a shared run: the seeds are ingest's
+    if not config.topics:
+        return f"{line}; no topics"
+    if len(config.topics) == 1:
+        seed = result.seeds.get(config.topics[0].name)
+        return f"{line}; seed: {f'stored (id {seed})' if seed else 'none'}"
+    return f"{line}; seeds: {len(result.seeds)} of {len(config.topics)} stored"
 
 
 @cli.command()
@@ -203,13 +266,18 @@ def ingest(config_dir, db_path, redis_url, first_crawler_seconds, quiet):
     """
     config = load(config_dir)
     check_archive_path(db_path)
-    with refusals(redis_url):
-        result = run_ingest(config, db_path, redis_url, first_crawler_seconds)
+    try:
+        with refusals(redis_url):
+            result = run_ingest(config, db_path, redis_url, first_crawler_seconds)
+    except SettingError as error:
+        raise BadConfig(str(error))
     report(config, result, quiet)
 
 
-def log_level(verbose: int, quiet: bool) -> str:
-    if quiet:
+def log_level(verbose: int, quiet: bool, to_file: bool) -> str:
+    """Scrapy's log level: -v INFO, -vv DEBUG; else warnings into a log file, errors on the
+    screen (without the lines of single requests: crawl/progress.py); -q errors only."""
+    if quiet or not (verbose or to_file):
         return "ERROR"
     return {0: "WARNING", 1: "INFO"}.get(verbose, "DEBUG")
 
@@ -248,13 +316,7 @@ def serve(config_dir, db_path, host, port, public):
     if not db_path.exists():
         seed_archive(config, db_path)
     open_db(db_path).close()  # brings an older archive up to date
-    command = [sys.executable, "-m", "datasette", "serve", str(db_path)]
-    command += ["-m", str(write_metadata(metadata))]
-    command += ["--plugins-dir", str(PLUGINS_DIR), "--template-dir", str(TEMPLATES_DIR)]
-    command += ["--host", host, "--port", str(port), "--setting", "default_page_size", "50"]
-    if public:
-        command += ["--setting", "default_allow_sql", "off"]
-    elif not is_loopback(host):
+    if not public and not is_loopback(host):
         click.echo(
             f"Warning: serving on {host} to other machines with arbitrary SQL and the raw pages;"
             " use --public for read-only access",
@@ -263,8 +325,7 @@ def serve(config_dir, db_path, host, port, public):
     mode = " (public, read-only)" if public else ""
     click.echo(f"Serving {db_path} on http://{host}:{port}/{mode}")
     sys.stdout.flush()
-    # Become Datasette (no child process): a signal to `pantau serve` reaches the server.
-    os.execv(sys.executable, command)
+    serve_archive(db_path, metadata, host, port, public)
 
 
 @cli.command()
@@ -298,7 +359,7 @@ def extract(file, url, charset, config_dir):
 
 @cli.command()
 @config_option
-@db_option
+@db_option(help=EXISTING_ARCHIVE)
 def rescore(config_dir, db_path):
     """Score the stored articles against the topics again, from their text.
 
@@ -310,16 +371,17 @@ def rescore(config_dir, db_path):
         pantau rescore --db archive.db
     """
     config = load(config_dir)
-    archive = _existing_archive(db_path)
-    result = rescore_archive(archive, config.topics)
-    save_config(archive, config)
+    with _writing(db_path, "rescore") as archive:
+        result = rescore_archive(archive, config.topics)
+        save_config(archive, config)
     click.echo(
-        f"{result.articles} articles rescored, {result.urls_freed} irrelevant URLs to judge again"
+        f"{result.articles} articles rescored, "
+        f"{result.urls_freed} URLs to judge again (irrelevant or unreadable)"
     )
 
 
 @cli.command()
-@db_option
+@db_option(help=EXISTING_ARCHIVE)
 @click.option("--source", default=None, help="Only pages fetched for this source")
 @config_option
 def reextract(db_path, source, config_dir):
@@ -332,10 +394,11 @@ def reextract(db_path, source, config_dir):
 
         pantau reextract --db archive.db --source detik
     """
-    archive = _existing_archive(db_path)
-    if source is not None and source not in known_sources(archive):
-        raise click.BadParameter(f"no pages from a source {source!r}", param_hint="--source")
-    report = reextract_pages(archive, source, outlets_if_any(config_dir))
+    outlets = outlets_if_any(config_dir)
+    with _writing(db_path, "reextract") as archive:
+        if source is not None and source not in known_sources(archive):
+            raise click.BadParameter(f"no pages from a source {source!r}", param_hint="--source")
+        report = reextract_pages(archive, source, outlets)
     for article_id, url, why in report.kept:
         click.echo(f"kept {article_id} ({url}): {why}")
     click.echo(f"{report.updated} updated, {report.unchanged} unchanged, {len(report.kept)} kept")
@@ -343,16 +406,16 @@ def reextract(db_path, source, config_dir):
 
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@db_option
+@db_option(help=EXISTING_ARCHIVE)
 def warc(out, db_path):
-    """Write the stored responses as a WARC file (gzipped when OUT ends in .gz).
+    """Write the stored responses as a WARC file (gzipped when OUT ends in .gz). OUT is
+    never the archive, nor any other SQLite database.
 
     Example:
 
         pantau warc pantau.warc.gz --db archive.db
     """
-    if not Path(out).parent.is_dir():
-        raise click.BadParameter(f"directory not found: {Path(out).parent}", param_hint="OUT")
+    check_output_path(out, "OUT", db_path)
     count = write_warc(_existing_archive(db_path), out)
     click.echo(f"{count} responses written to {out}")
 
@@ -364,5 +427,20 @@ def _existing_archive(db_path: Path):
     return open_db(db_path)
 
 
+@contextlib.contextmanager
+def _writing(db_path: Path, command: str) -> Iterator[Database]:
+    """An existing archive, held for `command` (no other pantau command writes meanwhile)."""
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: archive not found")
+    check_archive_path(db_path)
+    with refusals(), archive_lock(db_path, command):
+        archive = open_db(db_path)
+        try:
+            yield archive
+        finally:
+            archive.close()
+
+
 cli.add_command(topic)
 cli.add_command(sources)
+cli.add_command(config_check.config)

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from crawler.archive.runs import last_results
-from crawler.cli.add_topic import TopicError, add_topic
-from crawler.config.load import ConfigError, Source, load_config
+from crawler.cli.add_topic import TopicError, add_topic, remove_topic
+from crawler.cli.paths import check_output_path
+from crawler.config.load import ConfigError, Source, load_config, load_topics
 from crawler.config.outlet_files import entry_counts, markdown_table, record_live_checks
 from crawler.discover.check import as_json, check_sources, summary, verdict_text
 from crawler.discover.targets import targets_for
@@ -41,7 +42,33 @@ def db_option(function=None, help="SQLite archive (created if missing)"):
 
 @click.group()
 def topic():
-    """Show or add the topics the crawler follows."""
+    """List, show, add or remove the topics the crawler follows."""
+
+
+@topic.command(name="list")
+@config_option
+def list_topics(config_dir):
+    """One line per topic: its seed, window, keywords and threshold.
+
+    Example:
+
+        pantau topic list
+    """
+    if not config_dir.is_dir():
+        raise BadConfig(f"{config_dir}: (directory): config directory not found")
+    topics_file = config_dir / "topics.yml"
+    try:
+        topics = load_topics(topics_file)
+    except ConfigError as error:
+        raise BadConfig(str(error))
+    if not topics:
+        click.echo(f"no topics in {topics_file}: a crawl keeps every article it finds")
+    for found in topics:
+        seed = found.seed.relative_to(config_dir) if found.seed else "-"
+        click.echo(
+            f"{found.name}: seed {seed}; window {found.since or '-'} .. {found.until or '-'}; "
+            f"{len(found.keywords)} keywords; min_relevance {found.min_relevance}"
+        )
 
 
 @topic.command()
@@ -108,7 +135,7 @@ def add(name, seed_url, seed_file, keywords, since, until, min_relevance, config
         raise click.UsageError("give exactly one of --seed-url and --seed-file")
     config = load(config_dir)
     try:
-        entry = add_topic(
+        entry, notes = add_topic(
             config_dir,
             name,
             seed_file,
@@ -122,7 +149,29 @@ def add(name, seed_url, seed_file, keywords, since, until, min_relevance, config
         )
     except (TopicError, ConfigError) as error:
         raise click.ClickException(str(error))
+    for note in notes:
+        click.echo(note)
     click.echo(f"added topic {entry['name']} (seed {config_dir / entry['seed']})")
+
+
+@topic.command()
+@click.argument("name")
+@config_option
+def remove(name, config_dir):
+    """Take a topic out of topics.yml (comments and layout kept), with the seed `topic add`
+    saved for it. The archive keeps the articles already stored.
+
+    Example:
+
+        pantau topic remove banjir-jakarta
+    """
+    try:
+        done = remove_topic(config_dir, name)
+    except TopicError as error:
+        raise click.ClickException(str(error))
+    for line in done:
+        click.echo(line)
+    click.echo("the archive keeps the articles already stored for it")
 
 
 @click.group()
@@ -165,6 +214,8 @@ def check(config_dir, json_path, update):
 
         pantau sources check --config config --json check.json --update
     """
+    if json_path:
+        check_output_path(json_path, "--json")
     config = load(config_dir)
     results = check_sources(config.sources, targets_for(config.topics), config.crawl.user_agent)
     for source in config.sources:

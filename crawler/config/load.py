@@ -5,16 +5,21 @@ URL looks like and where its pages keep the body (`body`, `drop`, `sections`). E
 under outlets/ holds one entry; sources.yml holds a list of them under `sources:`. Both
 forms take the same keys.
 
-Every problem is raised as `ConfigError(file, key, problem)`, which the CLI prints as a
-single line; nothing here prints tracebacks or half-loads a file.
+Every problem is a `ConfigError(file, key, problem)`, which the CLI prints as a single
+line. Loading notes each problem and goes on with the rest, so that one pass names all of
+them (`check_config`, `pantau config check`); `load_config` raises them together, and
+nothing here prints tracebacks or half-loads a config.
 """
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import regex
 import yaml
@@ -27,14 +32,17 @@ from crawler.discover.templates import SAMPLES, TemplateError, fill_template, sa
 from crawler.urls import host_of, looks_like_article_url
 
 DEFAULT_CONTACT_URL = "https://github.com/pantau-id/pantau"
-# An article pattern gets this long per URL (the `regex` module's timeout), and must pass
-# these long, repetitive URLs within it when the config loads.
+# An article pattern gets this long per URL (the `regex` module's timeout). When the config
+# loads, it must pass within that time URLs where the outlet's links are, each ending in a
+# long run of one of these (pattern_starts), several times longer than a crawl's longest
+# URL: a pattern whose time grows with the square of the run, not only one that backtracks
+# without end, fails there and not, link after link, in a crawl.
 PATTERN_SECONDS = 0.05
-PATTERN_PROBES = [
-    f"https://x.id/{run}{end}"
-    for run in ("a" * 300, "1" * 300, "a-" * 150, "/a" * 150, "." * 300)
-    for end in ("!", "/", "")
-]
+PATTERN_RUN_CHARS = 8000
+PATTERN_RUNS = ("a", "1", "a-", "/a", ".")
+PATTERN_ENDS = ("!", "/")
+# Scrapy's URLLENGTH_LIMIT: a longer URL is never fetched, so it is no article either.
+MAX_URL_CHARS = 2083
 # Web archives that hold earlier captures of outlets' pages (crawler/discover/webarchives.py):
 # the public endpoints, used unless crawl.yml's `backfill:` names others (a mirror, a test).
 PUBLIC_BACKFILL = {
@@ -55,6 +63,70 @@ class ConfigError(Exception):
     def __init__(self, file: Path | str, key: str, problem: str):
         self.file, self.key, self.problem = str(file), key, problem
         super().__init__(f"{file}: {key}: {problem}")
+
+
+class ConfigErrors(ConfigError):
+    """Several problems at once, a line each; `file`, `key` and `problem` are the first's."""
+
+    def __init__(self, problems: list[ConfigError]):
+        first = problems[0]
+        super().__init__(first.file, first.key, first.problem)
+        self.args = ("\n".join(str(problem) for problem in problems),)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ConfigWarning:
+    """A valid config that makes a crawl do what its user may not mean."""
+
+    file: str
+    key: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.problem}"
+
+
+T = TypeVar("T")
+
+
+class Problems:
+    """What loading found wrong, noted as it goes: a part with a problem is left out and
+    the rest is still read, so that one pass names every problem."""
+
+    def __init__(self) -> None:
+        self.found: list[ConfigError] = []
+        self.warnings: list[ConfigWarning] = []
+
+    def attempt(self, default: T, function: Callable[..., T], *args: Any) -> T:
+        """function(*args), or `default` when it raises a ConfigError (noted)."""
+        try:
+            return function(*args)
+        except ConfigError as error:
+            self.found.append(error)
+            return default
+
+    @contextmanager
+    def noted(self) -> Iterator[None]:
+        """Note a ConfigError the block raises, and go on after it."""
+        try:
+            yield
+        except ConfigError as error:
+            self.found.append(error)
+
+    def warn(self, file: Path | str, key: str, problem: str) -> None:
+        self.warnings.append(ConfigWarning(str(file), key, problem))
+
+    def raise_any(self) -> None:
+        _raise_any(self.found)
+
+
+def _raise_any(found: list[ConfigError]) -> None:
+    """Raise what was found: the one ConfigError, or all of them."""
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise ConfigErrors(found)
 
 
 @dataclass
@@ -161,6 +233,8 @@ class Source:
         return sorted({host_of(url) for url in urls} - {""})
 
     def is_article_url(self, url: str) -> bool:
+        if len(url) > MAX_URL_CHARS:
+            return False
         if self.article_pattern is None:
             return looks_like_article_url(url)
         try:
@@ -231,6 +305,8 @@ class Config:
     sources: list[Source]
     topics: list[Topic]
     crawl: CrawlConfig
+    # What a crawl with this config would do that its user may not mean.
+    warnings: list[ConfigWarning] = field(default_factory=list)
 
     def body_rules(self) -> list[BodyRules]:
         return body_rules(self.sources)
@@ -242,42 +318,68 @@ def body_rules(outlets: list[Source]) -> list[BodyRules]:
 
 
 def load_config(directory: Path | str) -> Config:
-    """Load and validate every file of a config directory."""
+    """Load and validate every file of a config directory; raise its problems, all of them."""
+    config, problems = check_config(directory)
+    _raise_any(problems)
+    return config
+
+
+def check_config(directory: Path | str) -> tuple[Config, list[ConfigError]]:
+    """Read every file of a config directory, noting every problem rather than stopping at
+    the first: the config as far as it is valid (with its warnings), and the problems."""
     directory = Path(directory)
+    problems = Problems()
     if not directory.is_dir():
-        raise ConfigError(directory, "(directory)", "config directory not found")
-    return Config(
-        directory=directory,
-        sources=load_outlets(directory),
-        topics=load_topics(directory / "topics.yml"),
-        crawl=load_crawl_config(directory / "crawl.yml"),
-    )
+        problems.found.append(ConfigError(directory, "(directory)", "config directory not found"))
+        return Config(directory, [], [], CrawlConfig()), problems.found
+    sources = _outlets(directory, problems)
+    topics_file = directory / "topics.yml"
+    before = len(problems.found)
+    topics = _topics(topics_file, problems)
+    if not topics and len(problems.found) == before:
+        problems.warn(
+            topics_file,
+            "topics",
+            "none: a crawl keeps every article it finds, whatever its subject",
+        )
+    crawl = _crawl_config(directory / "crawl.yml", problems)
+    return Config(directory, sources, topics, crawl, problems.warnings), problems.found
 
 
-def load_outlets(directory: Path) -> list[Source]:
+def _outlets(directory: Path, problems: Problems) -> list[Source]:
     """The outlets of a config directory: one per file in outlets/, then sources.yml's."""
     listed = directory / "sources.yml"
     files = sorted((directory / "outlets").glob("*.yml"))
     if not files and not listed.exists():
-        raise ConfigError(
-            listed, "(file)", f"file not found, and no outlet files in {directory / 'outlets'}"
+        problems.found.append(
+            ConfigError(
+                listed, "(file)", f"file not found, and no outlet files in {directory / 'outlets'}"
+            )
         )
-    loaded = [
-        (path, source)
-        for path in files
-        for source in load_sources(path, [_outlet_entry(path)], key="")
-    ]
+        return []
+    loaded: list[tuple[Path, Source]] = []
+    for path in files:
+        entry = problems.attempt(None, _outlet_entry, path)
+        if entry is not None:
+            loaded += [(path, source) for source in _sources(path, [entry], problems, key="")]
     if listed.exists():
-        entries = _top_level_list(listed, "sources", required=True)
-        loaded += [(listed, source) for source in load_sources(listed, entries)]
+        entries: list[Any] = problems.attempt([], _top_level_list, listed, "sources", True)
+        loaded += [(listed, source) for source in _sources(listed, entries, problems)]
     seen: dict[str, Path] = {}
+    outlets = []
     for path, source in loaded:
         if source.name in seen:
-            raise ConfigError(
-                path, "name", f"duplicate source name {source.name!r} (also in {seen[source.name]})"
+            problems.found.append(
+                ConfigError(
+                    path,
+                    "name",
+                    f"duplicate source name {source.name!r} (also in {seen[source.name]})",
+                )
             )
+            continue
         seen[source.name] = path
-    return [source for _, source in loaded]
+        outlets.append(source)
+    return outlets
 
 
 def _outlet_entry(path: Path) -> dict[str, Any]:
@@ -291,80 +393,124 @@ def _outlet_entry(path: Path) -> dict[str, Any]:
 SOURCE_KEYS = set(Source.__dataclass_fields__) - {"disabled_entries"}
 
 
-def load_sources(path: Path, entries: list[Any], key: str = "sources") -> list[Source]:
-    sources: list[Source] = []
-    for index, entry in enumerate(entries):
-        if isinstance(entry, dict) and "checked" in entry:
-            name = entry.get("name")
-            where = f"{key}[{index}] ({name})" if key else str(name)
-            raise ConfigError(
-                path,
-                f"{where}.checked",
-                "replaced by evidence: a list of {source, seen, says} (where a fact was seen, "
-                "the day it was seen, what it shows)",
-            )
-    for where, name, values in _named_entries(path, key, entries, "source", SOURCE_KEYS):
-        pattern = _string(path, f"{where}.article_pattern", values.get("article_pattern"))
-        if pattern is not None:
-            _check_pattern(path, f"{where}.article_pattern", pattern)
-        entries_by_kind, disabled_entries = _entry_points(path, where, values)
-        source = Source(
-            name=name,
-            hosts=[h.lower() for h in _string_list(path, f"{where}.hosts", values.get("hosts"))],
-            article_pattern=pattern,
-            **entries_by_kind,
-            body=_selector_list(path, f"{where}.body", values.get("body")),
-            drop=_selector_list(path, f"{where}.drop", values.get("drop")),
-            sections=_sections(path, f"{where}.sections", values.get("sections")),
-            evidence=_evidence(path, f"{where}.evidence", values.get("evidence")),
-            examples=_examples(path, f"{where}.examples", values.get("examples")),
-            robots_disallow=_string_list(
-                path, f"{where}.robots_disallow", values.get("robots_disallow")
-            ),
-            disabled_entries=disabled_entries,
-            disabled=_string(path, f"{where}.disabled", values.get("disabled")),
-            render=_flag(path, f"{where}.render", values.get("render")),
+def _sources(
+    path: Path, entries: list[Any], problems: Problems, key: str = "sources"
+) -> list[Source]:
+    entries = [
+        _without_checked(path, key, index, entry, problems) for index, entry in enumerate(entries)
+    ]
+    named = _named_entries(path, key, entries, "source", SOURCE_KEYS, problems)
+    sources = [_source(path, where, name, values, problems) for where, name, values in named]
+    return [source for source in sources if source is not None]
+
+
+def _without_checked(path: Path, key: str, index: int, entry: Any, problems: Problems) -> Any:
+    """The entry without `checked`, the key that `evidence` replaced (noted, with what to
+    write instead)."""
+    if not isinstance(entry, dict) or "checked" not in entry:
+        return entry
+    name = entry.get("name")
+    where = f"{key}[{index}] ({name})" if key else str(name)
+    problems.found.append(
+        ConfigError(
+            path,
+            f"{where}.checked",
+            "replaced by evidence: a list of {source, seen, says} (where a fact was seen, "
+            "the day it was seen, what it shows)",
         )
-        if source.body_rules() and not source.hosts:
-            raise ConfigError(
-                path, f"{where}.hosts", "required with body rules (they apply by host)"
-            )
-        _check_examples(path, f"{where}.examples", source)
-        _check_robots(path, where, source)
-        sources.append(source)
-    return sources
+    )
+    return {k: v for k, v in entry.items() if k != "checked"}
+
+
+def _source(
+    path: Path, where: str, name: str, values: dict[str, Any], problems: Problems
+) -> Source | None:
+    """One outlet entry; None when it has a problem (each one noted)."""
+    before = len(problems.found)
+    failed: set[str] = set()
+
+    def read(key: str, function: Callable[..., Any], default: Any = None) -> Any:
+        count = len(problems.found)
+        value = problems.attempt(default, function, path, f"{where}.{key}", values.get(key))
+        if len(problems.found) > count:
+            failed.add(key)
+        return value
+
+    entries_by_kind, disabled_entries = _entry_points(path, where, values, problems)
+    source = Source(
+        name=name,
+        hosts=[host.lower() for host in read("hosts", _string_list, [])],
+        article_pattern=read("article_pattern", _valid_pattern),
+        **entries_by_kind,
+        body=read("body", _selector_list, []),
+        drop=read("drop", _selector_list, []),
+        sections=read("sections", _sections, []),
+        evidence=read("evidence", _evidence, []),
+        examples=read("examples", _examples, Examples()),
+        robots_disallow=read("robots_disallow", _string_list, []),
+        disabled_entries=disabled_entries,
+        disabled=read("disabled", _string),
+        render=read("render", _flag, False),
+    )
+    # What the keys say together, judged where the keys themselves are valid.
+    if source.body_rules() and not source.hosts and not failed & {"hosts", "body", "sections"}:
+        problems.found.append(
+            ConfigError(path, f"{where}.hosts", "required with body rules (they apply by host)")
+        )
+    if "robots_disallow" not in failed:
+        _check_robots(path, where, source, problems)
+    if not failed & {"article_pattern", "examples"}:
+        with problems.noted():
+            _check_pattern_speed(path, f"{where}.article_pattern", source)
+            _check_examples(path, f"{where}.examples", source, problems)
+    if len(problems.found) > before:
+        return None
+    if not source.disabled and not any(source.entry_points().values()):
+        problems.warn(
+            path,
+            where,
+            f"no entry points ({', '.join(ENTRY_KINDS)}): a crawl fetches nothing for it",
+        )
+    return source
 
 
 def _entry_points(
-    path: Path, where: str, values: dict[str, Any]
+    path: Path, where: str, values: dict[str, Any], problems: Problems
 ) -> tuple[dict[str, list[str]], list[DisabledEntry]]:
     """Each kind's entry points: URLs (templates), or `{url, disabled: reason}` for one kept
     on record and not fetched."""
-    placeholders = {"tags": "{tag}", "search": "{query}", "archives": "{date:"}
     enabled: dict[str, list[str]] = {}
     disabled: list[DisabledEntry] = []
     for kind in ENTRY_KINDS:
         key = f"{where}.{kind}"
         items = values.get(kind)
         items = [items] if isinstance(items, (str, dict)) else (items or [])
-        if not isinstance(items, list):
-            raise ConfigError(path, key, "must be a list of URLs")
         enabled[kind] = []
+        if not isinstance(items, list):
+            problems.found.append(ConfigError(path, key, "must be a list of URLs"))
+            continue
         for index, item in enumerate(items):
-            at = f"{key}[{index}]"
-            if isinstance(item, dict):
-                entry = _mapping(path, at, item, allowed={"url", "disabled"})
-                url = _url(path, f"{at}.url", entry.get("url"))
-                reason = _required_string(path, f"{at}.disabled", entry.get("disabled"))
-            else:
-                url, reason = _url(path, at, item), None
-            if kind in placeholders:
-                _check_template(path, at, url, placeholders[kind])
-            if reason is None:
-                enabled[kind].append(url)
-            else:
-                disabled.append(DisabledEntry(kind, url, reason))
+            with problems.noted():
+                url, reason = _entry_point(path, f"{key}[{index}]", kind, item)
+                if reason is None:
+                    enabled[kind].append(url)
+                else:
+                    disabled.append(DisabledEntry(kind, url, reason))
     return enabled, disabled
+
+
+def _entry_point(path: Path, at: str, kind: str, item: Any) -> tuple[str, str | None]:
+    """An entry point's URL (template), and the reason it is kept disabled, if it is."""
+    placeholders = {"tags": "{tag}", "search": "{query}", "archives": "{date:"}
+    if isinstance(item, dict):
+        entry = _mapping(path, at, item, allowed={"url", "disabled"})
+        url = _url(path, f"{at}.url", entry.get("url"))
+        reason = _required_string(path, f"{at}.disabled", entry.get("disabled"))
+    else:
+        url, reason = _url(path, at, item), None
+    if kind in placeholders:
+        _check_template(path, at, url, placeholders[kind])
+    return url, reason
 
 
 def _evidence(path: Path, key: str, value: Any) -> list[Evidence]:
@@ -404,24 +550,28 @@ def _examples(path: Path, key: str, value: Any) -> Examples:
     return Examples(**lists)
 
 
-def _check_examples(path: Path, key: str, source: Source) -> None:
+def _check_examples(path: Path, key: str, source: Source, problems: Problems) -> None:
     """The article pattern must accept the outlet's own article URLs and reject its other
     pages: a pattern written for last year's URLs fails here, not silently in a crawl."""
     for example in source.examples.articles:
         if not source.is_article_url(example.url):
-            raise ConfigError(
-                path, f"{key}.articles", f"article_pattern rejects this article: {example.url}"
+            problems.found.append(
+                ConfigError(
+                    path, f"{key}.articles", f"article_pattern rejects this article: {example.url}"
+                )
             )
     for example in source.examples.not_articles:
         if source.is_article_url(example.url):
-            raise ConfigError(
-                path,
-                f"{key}.not_articles",
-                f"article_pattern accepts this page that is not an article: {example.url}",
+            problems.found.append(
+                ConfigError(
+                    path,
+                    f"{key}.not_articles",
+                    f"article_pattern accepts this page that is not an article: {example.url}",
+                )
             )
 
 
-def _check_robots(path: Path, where: str, source: Source) -> None:
+def _check_robots(path: Path, where: str, source: Source, problems: Problems) -> None:
     """A polite crawl never fetches what robots.txt disallows: such an entry point would
     cost nothing and find nothing, every run. It is kept only as disabled."""
     if not source.robots_disallow:
@@ -430,11 +580,13 @@ def _check_robots(path: Path, where: str, source: Source) -> None:
         for index, url in enumerate(urls):
             rule = disallowing_rule(source.robots_disallow, sample_url(url))
             if rule:
-                raise ConfigError(
-                    path,
-                    f"{where}.{kind}[{index}]",
-                    f"robots.txt disallows it ({rule}): remove it or keep it as "
-                    "{url: ..., disabled: reason}",
+                problems.found.append(
+                    ConfigError(
+                        path,
+                        f"{where}.{kind}[{index}]",
+                        f"robots.txt disallows it ({rule}): remove it or keep it as "
+                        "{url: ..., disabled: reason}",
+                    )
                 )
 
 
@@ -443,20 +595,64 @@ def _pattern(pattern: str) -> Any:
     return regex.compile(pattern)
 
 
-def _check_pattern(path: Path, key: str, pattern: str) -> None:
-    """A valid regex that does not backtrack without end on a long run of one character
-    (as "(a+)+$" does): it is matched against every link a crawl sees."""
-    try:
-        compiled = _pattern(pattern)
-    except regex.error as error:
-        raise ConfigError(path, key, f"invalid regex: {error}") from None
-    for probe in PATTERN_PROBES:
+def _valid_pattern(path: Path, key: str, value: Any) -> str | None:
+    pattern = _string(path, key, value)
+    if pattern is not None:
         try:
-            compiled.search(probe, timeout=PATTERN_SECONDS)
-        except TimeoutError:
-            raise ConfigError(
-                path, key, "backtracks without end on a long URL (nested repetition?)"
-            ) from None
+            _pattern(pattern)
+        except regex.error as error:
+            raise ConfigError(path, key, f"invalid regex: {error}") from None
+    return pattern
+
+
+def _check_pattern_speed(path: Path, key: str, source: Source) -> None:
+    """A pattern fast enough on long, repetitive URLs where the outlet's links are: it is
+    matched against every link a crawl sees, on the thread that runs the crawl."""
+    if source.article_pattern is None:
+        return
+    slow = _slow_probe(source.article_pattern, tuple(pattern_starts(source)))
+    if slow:
+        raise ConfigError(
+            path,
+            key,
+            f"backtracks too long (over {PATTERN_SECONDS * 1000:g} ms) on a long URL such as "
+            f"{slow[:60]}... (nested repetition, as in (a+)+?)",
+        )
+
+
+@lru_cache(maxsize=1024)
+def _slow_probe(pattern: str, starts: tuple[str, ...]) -> str | None:
+    """The first probe URL the pattern takes longer than PATTERN_SECONDS on, if any."""
+    compiled = _pattern(pattern)
+    for start in starts:
+        for run in PATTERN_RUNS:
+            for end in PATTERN_ENDS:
+                probe = start + run * (PATTERN_RUN_CHARS // len(run)) + end
+                try:
+                    compiled.search(probe, timeout=PATTERN_SECONDS)
+                except TimeoutError:
+                    return probe
+    return None
+
+
+def pattern_starts(source: Source) -> list[str]:
+    """Where the outlet's links are: the root of each of its hosts, each directory of its
+    example URLs (a pattern anchored there sees nothing of a probe elsewhere), and the
+    root of a host of nobody's."""
+    starts = {"https://x.id/"}
+    for host in source.allowed_hosts():
+        starts |= {f"http://{host}/", f"https://{host}/"}
+    for url in (url for urls in source.entry_points().values() for url in urls):
+        parts = urlsplit(url)
+        starts.add(f"{parts.scheme}://{parts.netloc}/")
+    for example in source.examples.articles + source.examples.not_articles:
+        parts = urlsplit(example.url)
+        directory = f"{parts.scheme}://{parts.netloc}/"
+        starts.add(directory)
+        for segment in parts.path.split("/")[1:-1]:
+            directory += f"{segment}/"
+            starts.add(directory)
+    return sorted(starts)
 
 
 def _sections(path: Path, key: str, value: Any) -> list[Section]:
@@ -511,61 +707,112 @@ def _check_seed(path: Path, key: str, seed: Path) -> None:
 
 
 def load_topics(path: Path) -> list[Topic]:
-    if not path.exists():
-        return []
-    topics: list[Topic] = []
-    entries = _top_level_list(path, "topics", required=False)
-    for where, name, values in _named_entries(
-        path, "topics", entries, "topic", Topic.__dataclass_fields__
-    ):
-        seed = _string(path, f"{where}.seed", values.get("seed"))
-        seed_path = (path.parent / seed) if seed else None
-        if seed_path is not None and not seed_path.is_file():
-            raise ConfigError(path, f"{where}.seed", f"seed file not found: {seed_path}")
-        if seed_path is not None:
-            _check_seed(path, f"{where}.seed", seed_path)
-        info = _mapping(
-            path, f"{where}.seed_info", values.get("seed_info") or {}, SeedInfo.__dataclass_fields__
-        )
-        min_relevance = values.get("min_relevance", 0.0)
-        if isinstance(min_relevance, bool) or not isinstance(min_relevance, (int, float)):
-            raise ConfigError(path, f"{where}.min_relevance", "must be a number")
-        if not 0 <= min_relevance <= 1:  # NaN fails both comparisons
-            raise ConfigError(path, f"{where}.min_relevance", "must be between 0 and 1")
-        since = _date(path, f"{where}.since", values.get("since"))
-        until = _date(path, f"{where}.until", values.get("until"))
-        if since and until and since > until:
-            raise ConfigError(path, f"{where}.until", f"is before since ({since})")
-        topics.append(
-            Topic(
-                name=name,
-                seed=seed_path,
-                seed_info=SeedInfo(
-                    **{k: _string(path, f"{where}.seed_info.{k}", v) for k, v in info.items()}
-                ),
-                keywords=_string_list(path, f"{where}.keywords", values.get("keywords")),
-                min_relevance=float(min_relevance),
-                since=since,
-                until=until,
-            )
-        )
+    """The topics of a topics.yml (none when it is absent); raise its problems."""
+    problems = Problems()
+    topics = _topics(path, problems)
+    problems.raise_any()
     return topics
 
 
-def load_crawl_config(path: Path) -> CrawlConfig:
+def _topics(path: Path, problems: Problems) -> list[Topic]:
     if not path.exists():
-        return CrawlConfig()
-    values = _mapping(
-        path, "(top level)", _read_yaml(path) or {}, {"contact_url", "settings", "backfill"}
+        return []
+    entries: list[Any] = problems.attempt([], _top_level_list, path, "topics", False)
+    named = _named_entries(path, "topics", entries, "topic", Topic.__dataclass_fields__, problems)
+    topics = [_topic(path, where, name, values, problems) for where, name, values in named]
+    return [topic for topic in topics if topic is not None]
+
+
+def _topic(
+    path: Path, where: str, name: str, values: dict[str, Any], problems: Problems
+) -> Topic | None:
+    """One topic entry; None when it has a problem (each one noted)."""
+    before = len(problems.found)
+
+    def read(key: str, function: Callable[..., Any], default: Any = None) -> Any:
+        return problems.attempt(default, function, path, f"{where}.{key}", values.get(key))
+
+    topic = Topic(
+        name=name,
+        seed=read("seed", _seed),
+        seed_info=read("seed_info", _seed_info, SeedInfo()),
+        keywords=read("keywords", _string_list, []),
+        min_relevance=read("min_relevance", _min_relevance, 0.0),
+        since=read("since", _date),
+        until=read("until", _date),
     )
-    contact = _string(path, "contact_url", values.get("contact_url")) or DEFAULT_CONTACT_URL
-    if not contact.startswith(("http://", "https://", "mailto:")):
-        raise ConfigError(path, "contact_url", "must be an http(s) or mailto: URL")
-    settings = _mapping(path, "settings", values.get("settings") or {}, allowed=None)
-    config = CrawlConfig(contact_url=contact, settings=settings)
-    if "backfill" in values:
-        config.backfill = _backfill(path, values["backfill"])
+    if topic.since and topic.until and topic.since > topic.until:
+        problems.found.append(
+            ConfigError(path, f"{where}.until", f"is before since ({topic.since})")
+        )
+    return topic if len(problems.found) == before else None
+
+
+def _seed(path: Path, key: str, value: Any) -> Path | None:
+    """A seed file, relative to the config directory: UTF-8 words, not nothing."""
+    seed = _string(path, key, value)
+    if not seed:
+        return None
+    seed_path = path.parent / seed
+    if not seed_path.is_file():
+        raise ConfigError(path, key, f"seed file not found: {seed_path}")
+    _check_seed(path, key, seed_path)
+    return seed_path
+
+
+def _seed_info(path: Path, key: str, value: Any) -> SeedInfo:
+    info = _mapping(path, key, value or {}, SeedInfo.__dataclass_fields__)
+    return SeedInfo(**{name: _string(path, f"{key}.{name}", v) for name, v in info.items()})
+
+
+def _min_relevance(path: Path, key: str, value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(path, key, "must be a number")
+    if not 0 <= value <= 1:  # NaN fails both comparisons
+        raise ConfigError(path, key, "must be between 0 and 1")
+    return float(value)
+
+
+CRAWL_KEYS = {"contact_url", "settings", "backfill"}
+
+
+def load_crawl_config(path: Path) -> CrawlConfig:
+    """crawl.yml (the defaults when it is absent); raise its problems."""
+    problems = Problems()
+    config = _crawl_config(path, problems)
+    problems.raise_any()
     return config
+
+
+def _crawl_config(path: Path, problems: Problems) -> CrawlConfig:
+    config = CrawlConfig()
+    if not path.exists():
+        return config
+    values = problems.attempt(None, _read_mapping, path)
+    if values is None:
+        return config
+    _note_unknown_keys(path, "(top level)", values, CRAWL_KEYS, problems)
+    contact = problems.attempt(None, _contact_url, path, "contact_url", values.get("contact_url"))
+    config.contact_url = contact or DEFAULT_CONTACT_URL
+    config.settings = problems.attempt(
+        {}, _mapping, path, "settings", values.get("settings") or {}, None
+    )
+    if "backfill" in values:
+        config.backfill = problems.attempt({}, _backfill, path, values["backfill"])
+    return config
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    return _mapping(path, "(top level)", _read_yaml(path) or {}, allowed=None)
+
+
+def _contact_url(path: Path, key: str, value: Any) -> str | None:
+    contact = _string(path, key, value)
+    if contact and not contact.startswith(("http://", "https://", "mailto:")):
+        raise ConfigError(path, key, "must be an http(s) or mailto: URL")
+    return contact
 
 
 def _backfill(path: Path, value: Any) -> dict[str, dict[str, str]]:
@@ -597,25 +844,62 @@ def _flag(path: Path, key: str, value: Any) -> bool:
 
 
 def _named_entries(
-    path: Path, key: str, entries: list[Any], kind: str, allowed: Any
+    path: Path, key: str, entries: list[Any], kind: str, allowed: Any, problems: Problems
 ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(where, name, values) of each entry; names must be present and unique."""
+    """(where, name, values) of each entry with a name, unique; an unknown key is noted, and
+    the entry's other keys are still read."""
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         at = f"{key}[{index}]" if key else "(top level)"
-        values = _mapping(path, at, entry, allowed=allowed)
-        name = _required_string(path, f"{at}.name", values.get("name"))
-        where = f"{key}[{index}] ({name})" if key else name
-        if name in seen:
-            raise ConfigError(path, f"{where}.name", f"duplicate {kind} name {name!r}")
+        try:
+            values = _mapping(path, at, entry, allowed=None)
+            name = _required_string(path, f"{at}.name", values.get("name"))
+            where = f"{key}[{index}] ({name})" if key else name
+            if name in seen:
+                raise ConfigError(path, f"{where}.name", f"duplicate {kind} name {name!r}")
+        except ConfigError as error:
+            problems.found.append(error)
+            continue
         seen.add(name)
-        yield where, name, values
+        _note_unknown_keys(path, at, values, allowed, problems)
+        yield where, name, {k: v for k, v in values.items() if k in allowed}
+
+
+def _note_unknown_keys(
+    path: Path, key: str, values: dict[str, Any], allowed: Any, problems: Problems
+) -> None:
+    for unknown in sorted(set(map(str, values)) - set(allowed)):
+        problems.found.append(
+            ConfigError(
+                path, f"{key}.{unknown}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+            )
+        )
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as yaml.safe_load reads it, except that a date that is no real day (2023-13-01)
+    stays a string: the key that holds it then says what is wrong."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: Any) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+def parse_yaml(text: Any) -> Any:
+    """A config file's data (text or an open file); raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_Loader)
 
 
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return parse_yaml(handle)
     except FileNotFoundError:
         raise ConfigError(path, "(file)", "file not found")
     except yaml.YAMLError as error:

@@ -30,16 +30,20 @@ class Page:
     # Its text: never in a log line (a dropped item is logged by its repr).
     article: dict[str, Any] | None = field(default=None, repr=False)
     relevance: dict[str, float] = field(default_factory=dict)
+    # What the crawl found doubtful on the way (a story cut short): added to the article's.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
 class FailedFetch:
-    """An article URL that could not be fetched (after retries): remembered as an error,
-    so that the next crawl tries it again."""
+    """A URL that could not be fetched (after retries), or an entry page that could not be
+    read: remembered as an error, so that the next crawl tries it again; or, gone for
+    good (404, 410), as dropped, so that it does not."""
 
     source: str
     urls: list[str]
     reason: str
+    status: str = "error"
 
 
 @dataclass

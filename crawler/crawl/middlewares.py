@@ -1,13 +1,16 @@
-"""Retries that back off and honour Retry-After (Scrapy's RetryMiddleware does neither), and
-robots.txt obeyed by the requests that waited for it."""
+"""Retries that back off and honour Retry-After (Scrapy's RetryMiddleware does neither),
+robots.txt obeyed by the requests that waited for it, and pages whose declared charset is
+no text encoding read all the same."""
 
 import asyncio
+import codecs
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.http import Response, TextResponse
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
@@ -93,3 +96,26 @@ class WaitingRobotsTxtMiddleware(RobotsTxtMiddleware):
             if not isinstance(stored, Deferred):
                 return stored  # None too when robots.txt could not be had
         return parser
+
+
+def is_text_encoding(name: str) -> bool:
+    try:
+        return codecs.lookup(name)._is_text_encoding
+    except LookupError:
+        return False
+
+
+class TextEncodingMiddleware:
+    """A page may declare a codec that is not a text encoding (`<meta charset="base64">`):
+    Scrapy takes it, and every reading of the page's text raises, in Scrapy's own
+    middlewares before the spider sees it, on every crawl. Such a page is read as UTF-8
+    when its bytes are UTF-8, else as Windows-1252, which decodes any byte."""
+
+    def process_response(self, request, response: Response, spider=None) -> Response:
+        if not isinstance(response, TextResponse) or is_text_encoding(response.encoding):
+            return response
+        try:
+            response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return response.replace(encoding="cp1252")
+        return response.replace(encoding="utf-8")

@@ -7,6 +7,7 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from w3lib.encoding import http_content_type_encoding
 
+from crawler.archive.rows import EXTRACTION_FAILED
 from crawler.archive.writer import ArchiveWriter
 from crawler.crawl import drift
 from crawler.crawl.context import CrawlContext
@@ -30,7 +31,9 @@ class Irrelevant(DropItem):
 
 
 class ExtractionFailed(DropItem):
-    """The worker process extracting the page died: an error, tried again next crawl."""
+    """Extraction raised, or the worker process extracting the page died (alone with it,
+    too): dropped with the reason, and not fetched again by the next crawl (it would fail
+    the same way)."""
 
 
 class ExtractPipeline:
@@ -65,8 +68,15 @@ class ExtractPipeline:
             page.article, page.relevance = await self.context.extraction.extract(job)
         except ExtractionError as error:
             raise NoArticle(f"no article ({error}): {page.url}")
-        except WorkerLost as error:
-            raise ExtractionFailed(str(error), log_level="WARNING")
+        except WorkerLost:
+            raise ExtractionFailed(
+                f"{EXTRACTION_FAILED} (its worker died): {page.url}", log_level="WARNING"
+            )
+        except Exception as error:
+            # A page no parser was ready for: its own loss, never the crawl's.
+            why = f"{type(error).__name__}: {error}"
+            raise ExtractionFailed(f"{EXTRACTION_FAILED} ({why}): {page.url}", log_level="WARNING")
+        page.article["notes"] = [*page.article.get("notes", []), *page.notes]
         if page.pattern_probe:
             # The pattern rejected its link, and the page-type judge says it is an article.
             drift.note(self.crawler.stats, "pattern_missed", page.url)
@@ -111,11 +121,8 @@ class ArchivePipeline:
 
 
 def drop_status(exception: Exception) -> str:
-    """A dropped page's status in `urls`: an error when the worker extracting it died (it is
-    fetched again next crawl), irrelevant, or dropped (no article, not HTML); the last two
-    are not fetched again."""
-    if isinstance(exception, ExtractionFailed):
-        return "error"
+    """A dropped page's status in `urls`: irrelevant, or dropped (no article, not HTML,
+    extraction failed); neither is fetched again."""
     return "irrelevant" if isinstance(exception, Irrelevant) else "dropped"
 
 
@@ -128,7 +135,7 @@ def store_item(archive: ArchiveWriter, item: Any) -> str | None:
     """Store what a spider yielded; for an article, "new" or "duplicate"."""
     if isinstance(item, FailedFetch):
         for url in item.urls:
-            archive.record_url(url, item.source, "error", reason=item.reason[:500])
+            archive.record_url(url, item.source, item.status, reason=item.reason[:500])
         return None
     if isinstance(item, WalkedDay):
         archive.record_walked_day(item.source, item.day, item.pages, item.links)
@@ -137,6 +144,7 @@ def store_item(archive: ArchiveWriter, item: Any) -> str | None:
         archive.record_backfill_query(item.route, item.source, item.host, item.slice, item.captures)
         return None
     page: Page = item
+    assert page.article is not None  # ExtractPipeline extracted it
     first = {
         key: getattr(page, key)
         for key in ("url", "status", "headers", "body", "fetched_at", "capture_url", "captured_at")

@@ -40,6 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.crawl.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.crawl.middlewares.WaitingRobotsTxtMiddleware": 100,
+    # Before MetaRefreshMiddleware (580) reads the page's text, after decompression (590).
+    "crawler.crawl.middlewares.TextEncodingMiddleware": 585,
     # Nearer the network than the cache (900): sees a 304 before it becomes the stored page.
     "crawler.crawl.revalidation.NotModifiedCounter": 950,
 }

@@ -11,11 +11,18 @@ pipeline predates Scrapy 2.19's signature, so they go through `RedisItemPipeline
 
 A crawler that is killed loses the requests it had taken from the queue: they are in the
 filter, so no one else fetches them in this run; the next run (a new filter) does.
+
+The run is open while ingest lives: a thread of ingest's keeps its key (RUN) alive, and
+it expires TTL_BEATS beats after the last (a long commit does not silence the thread). A
+crawler checks it at each of its own beats, and before it ends waits for ingest to take
+what is left in the list: a killed ingest makes every crawler stop and exit 6, saying how
+many items were left unread, and a crawler started later finds no run.
 """
 
 import os
 import pickle
 import socket
+import threading
 import time
 import warnings
 from collections.abc import Iterable
@@ -26,6 +33,7 @@ from typing import Any
 import redis
 from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, ScrapyDeprecationWarning
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.dupefilter import RFPDupeFilter as RedisDupeFilter
 from twisted.internet import task
 
@@ -37,7 +45,7 @@ from crawler.urls import normalize_url, url_id
 warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 PREFIX = "pantau"
-RUN = f"{PREFIX}:run"  # the open run: set by ingest while it takes items
+RUN = f"{PREFIX}:run"  # the open run's id: set by ingest, and kept alive by its heartbeat
 ITEMS = f"{PREFIX}:items"
 DUPEFILTER = f"{PREFIX}:dupefilter"
 CRAWLERS = f"{PREFIX}:crawlers:"  # + host:pid, a heartbeat with a time to live
@@ -48,13 +56,16 @@ ALL_QUEUES = QUEUE % {"spider": "*"}
 WALKED = f"{PREFIX}:walked"
 # Members put into a Redis set per command.
 SET_BATCH = 10_000
-# A crawler beats every PANTAU_REDIS_HEARTBEAT seconds (a setting); one silent for
-# TTL_BEATS beats is taken for dead.
+# A crawler beats every PANTAU_REDIS_HEARTBEAT seconds (a setting; ingest reads it from
+# crawl.yml); one silent for TTL_BEATS beats is taken for dead, and so is ingest.
 TTL_BEATS = 6
+# A crawler at its end waits for ingest to take the items left in the list; should ingest
+# live but take none of them for this long, the crawler stops waiting.
+STALLED_SECONDS = 600.0
 
 
 class NoIngest(Exception):
-    """No `pantau ingest` has opened a run on this Redis."""
+    """No `pantau ingest` has a run open on this Redis."""
 
 
 def connect(url: str) -> redis.Redis:
@@ -159,6 +170,7 @@ class Heartbeat:
         self.crawler = crawler
         self.server = connect(crawler.settings["REDIS_URL"])
         self.key = crawler_key()
+        self.run_id = crawler.settings.get("PANTAU_REDIS_RUN")
         self.every = crawler.settings.getfloat("PANTAU_REDIS_HEARTBEAT")
         self.beat = task.LoopingCall(self._beat)
         self.idle_since: float | None = None
@@ -174,6 +186,12 @@ class Heartbeat:
 
     def _beat(self) -> None:
         self.server.set(self.key, "1", px=int(self.every * TTL_BEATS * 1000))
+        if self.run_id and not self.crawler.stats.get_value("pantau/ingest_gone"):
+            gone = ingest_gone(self.server, self.run_id)
+            if gone:
+                # Nothing more this crawler sends would be stored.
+                self.crawler.stats.set_value("pantau/ingest_gone", gone)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="ingest_gone"))
 
     def spider_opened(self, spider: Any) -> None:
         self._beat()
@@ -190,6 +208,8 @@ class Heartbeat:
         now = time.monotonic()
         if self.idle_since is None or queued:
             self.idle_since = now
+        if self.crawler.stats.get_value("pantau/ingest_gone"):
+            return
         if queued or now - self.idle_since < self.every * TTL_BEATS:
             raise DontCloseSpider
 
@@ -248,5 +268,76 @@ def walked_days(server: redis.Redis) -> list[tuple[str, str]]:
 def require_run(server: redis.Redis) -> str:
     run = server.get(RUN)
     if run is None:
-        raise NoIngest("no `pantau ingest` has opened a run on this Redis: start it first")
+        raise NoIngest(
+            "no `pantau ingest` has a run open on this Redis (none started, or its heartbeat"
+            " stopped): start it first"
+        )
     return run.decode() if isinstance(run, bytes) else str(run)
+
+
+def ingest_gone(server: redis.Redis, run_id: str) -> str | None:
+    """Why the run `run_id` is over for its crawlers, if ingest is gone: its heartbeat
+    stopped (or another run replaced it), with the items it left unread."""
+    run = server.get(RUN)
+    if run is not None and (run.decode() if isinstance(run, bytes) else str(run)) == run_id:
+        return None
+    return (
+        f"pantau ingest of run {run_id} is gone (its heartbeat stopped): {server.llen(ITEMS)}"
+        " items it did not store are left in Redis; the next run fetches their pages again"
+    )
+
+
+def wait_for_ingest(server: redis.Redis, run_id: str, every: float) -> str | None:
+    """At a crawler's end: wait until ingest has taken every item in the list. Returns
+    why it never will (`ingest_gone`, or STALLED_SECONDS without taking one)."""
+    left, since = -1, time.monotonic()
+    while True:
+        gone = ingest_gone(server, run_id)
+        if gone:
+            return gone
+        unread = server.llen(ITEMS)
+        if not unread:
+            return None
+        if unread != left:
+            left, since = unread, time.monotonic()
+        elif time.monotonic() - since > STALLED_SECONDS:
+            return (
+                f"pantau ingest of run {run_id} took none of the {unread} items left in Redis"
+                f" for {STALLED_SECONDS:.0f} s"
+            )
+        time.sleep(every)
+
+
+class IngestHeartbeat(threading.Thread):
+    """Keeps ingest's run open on Redis while the ingest process lives: RUN, set to the run's
+    id, expires TTL_BEATS beats after the last one. A thread of its own: a long commit in
+    ingest's loop must not make the crawlers take it for gone."""
+
+    def __init__(self, url: str, run_id: int, every: float) -> None:
+        super().__init__(name="pantau-ingest-heartbeat", daemon=True)
+        self.server = connect(url)
+        self.run_id = str(run_id)
+        self.every = every
+        self.stopping = threading.Event()
+
+    def open(self) -> None:
+        """Open the run (before any crawler may join it) and beat until `close`."""
+        self._beat()
+        self.start()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.every):
+            try:
+                self._beat()
+            except redis.RedisError:
+                pass  # Redis away: the run expires, as it should for the crawlers
+
+    def close(self) -> None:
+        """Close the run: its crawlers stop, and new ones find none."""
+        self.stopping.set()
+        if self.is_alive():
+            self.join()
+        self.server.delete(RUN)
+
+    def _beat(self) -> None:
+        self.server.set(RUN, self.run_id, px=int(self.every * TTL_BEATS * 1000))

@@ -2,13 +2,16 @@
 to articles."""
 
 from datetime import date
+from weakref import WeakKeyDictionary
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
+from scrapy.http import Response
 from scrapy.utils.gz import gunzip
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
-from crawler.archive.rows import recent_article_urls, walked_days
+from crawler.archive.rows import failed_extraction_urls, recent_article_urls, walked_days
 from crawler.archive.schema import utc_now
 from crawler.config.load import Source
 from crawler.crawl import drift
@@ -42,6 +45,20 @@ def _fetched(response: Response) -> dict:
     }
 
 
+# What each spider counted as an error already: `pantau/errors` counts failed URLs, not
+# failures (a URL given up twice is one), so that errors never outnumber requests.
+_errors_counted: WeakKeyDictionary[scrapy.Spider, set[str]] = WeakKeyDictionary()
+
+
+def count_error(spider: scrapy.Spider, key: str, message: str) -> None:
+    """Count `key` (a URL, or a host) as one error, once; `message` becomes the last error."""
+    counted = _errors_counted.setdefault(spider, set())
+    if key not in counted:
+        counted.add(key)
+        spider.crawler.stats.inc_value("pantau/errors")
+    spider.crawler.stats.set_value("pantau/last_error", message)
+
+
 def count_failure(spider: scrapy.Spider, failure: Failure) -> tuple[scrapy.Request, str]:
     """A request that failed for good (after retries): counted, logged; with its reason. One
     that robots.txt forbids is counted as refused, not as an error."""
@@ -55,14 +72,27 @@ def count_failure(spider: scrapy.Spider, failure: Failure) -> tuple[scrapy.Reque
         if response is not None
         else (failure.getErrorMessage() or repr(failure.value))
     )
-    spider.crawler.stats.inc_value("pantau/errors")
-    spider.crawler.stats.set_value("pantau/last_error", f"{request.url}: {reason}")
+    key = normalize_url(request.meta.get("redirect_urls", [request.url])[0])
+    if failure.check(DNSLookupError, CannotResolveHostError) or (
+        failure.check(IgnoreRequest) and "DNS lookup failed" in reason
+    ):
+        # The host's other requests are given up unsent (crawl/middlewares.py): one error
+        # for the host, not one for each URL it would have served.
+        key = f"host {host_of(request.url)}"
+    count_error(spider, key, f"{request.url}: {reason}")
     spider.logger.warning("Failed %s: %s", request.url, reason)
     return request, reason
 
 
 # A search's results are followed this many pages deep while they add article links.
 MAX_SEARCH_PAGES = 10
+# Statuses that say a page is gone for good: remembered, and not requested again.
+GONE_STATUSES = (404, 410)
+# Related links ("Baca juga") followed from one article, at most: a page that lists
+# thousands is a listing, or a trap.
+MAX_RELATED_LINKS = 50
+# The sitemaps protocol's own limit on an unpacked sitemap (DOWNLOAD_MAXSIZE, when lower).
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
 class NewsSpider(scrapy.Spider):
@@ -97,7 +127,10 @@ class NewsSpider(scrapy.Spider):
         for filled in self._archive_days(today):
             yield self._index_request(filled, 1, set())
         refresh_days = self.settings.getint("PANTAU_REFRESH_DAYS")
-        for url in recent_article_urls(self.context.archive.db, self.source.name, refresh_days):
+        archive = self.context.archive.db
+        refetch = recent_article_urls(archive, self.source.name, refresh_days)
+        refetch += failed_extraction_urls(archive, self.source.name, refresh_days)
+        for url in refetch:
             self.crawler.stats.inc_value("pantau/refetched")
             self.context.scheduled.add(url_id(url))
             yield scrapy.Request(
@@ -111,12 +144,22 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response):
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+            limit = min(
+                self.settings.getint("DOWNLOAD_MAXSIZE") or MAX_SITEMAP_BYTES, MAX_SITEMAP_BYTES
+            )
+            try:
+                body = gunzip(body, max_size=limit)
+            except ValueError:  # past the limit: a gzip bomb
+                yield self._malformed(response, "sitemap", f"over {limit // 2**20} MB unpacked")
+                return
+            except (OSError, EOFError):
+                yield self._malformed(response, "sitemap", "broken gzip")
+                return
         children, links = discovery.sitemap_links(body)
         yield from self._entry_parsed(response, "sitemap", links, children)
 
     def parse_listing(self, response: Response):
-        links = discovery.page_links(response) if isinstance(response, TextResponse) else None
+        links = discovery.page_links(response) if discovery.is_markup(response) else None
         yield from self._entry_parsed(response, "listing", links, [])
 
     def _archive_days(self, today: date) -> list[FilledTemplate]:
@@ -154,9 +197,9 @@ class NewsSpider(scrapy.Spider):
         walked after its last page."""
         meta = response.meta
         filled: FilledTemplate = meta["filled"]
-        links = discovery.page_links(response) if isinstance(response, TextResponse) else None
+        links = discovery.page_links(response) if discovery.is_markup(response) else None
         if links is None:
-            self._malformed(response, filled.kind)
+            yield self._malformed(response, filled.kind)
             return
         self.crawler.stats.inc_value("pantau/entries_ok")
         on_site = [
@@ -188,19 +231,24 @@ class NewsSpider(scrapy.Spider):
             yield WalkedDay(self.source.name, day.isoformat(), page, len(seen))
 
     def parse_article(self, response: Response):
-        """An article: fetch its single-page view or its next pages, then yield one Page."""
+        """An article: fetch its single-page view or its next pages, then yield one Page.
+        A story is read up to MAX_PAGES pages and MAX_STORY_BYTES (pagination.py); past
+        either, the article keeps the pages it has, with a note."""
+        meta = response.meta
+        parts = meta.get("parts", [])
+        if parts and _size(parts) + len(response.body) > pagination.MAX_STORY_BYTES:
+            limit = f"{pagination.MAX_STORY_BYTES // 2**20} MB"
+            cut = f"story cut at {len(parts)} pages: page {len(parts) + 1} takes it past {limit}"
+            yield self._story(parts, meta, cut)
+            return
         fetched = _fetched(response)
-        parts = response.meta.get("parts", [])
-        links = discovery.link_triples(response) if isinstance(response, TextResponse) else []
-        single_view = response.meta.get("single_view_of")
-        probe = response.meta.get(drift.PROBE, False)
+        links = discovery.link_triples(response)
+        single_view = meta.get("single_view_of")
         if not parts and single_view is None:
             single = pagination.single_view_url(response.url, links)
             if single:
                 yield self._follow_part(
-                    single,
-                    {"single_view_of": fetched, drift.PROBE: probe},
-                    self.on_single_view_error,
+                    single, meta, {"single_view_of": fetched}, self.on_single_view_error
                 )
                 return
         if single_view is not None:
@@ -208,43 +256,67 @@ class NewsSpider(scrapy.Spider):
         parts = [*parts, fetched]
         next_url = None if single_view else pagination.next_page_url(response.url, links)
         if next_url and len(parts) < pagination.MAX_PAGES:
-            yield self._follow_part(
-                next_url, {"parts": parts, drift.PROBE: probe}, self.on_next_page_error
-            )
+            yield self._follow_part(next_url, meta, {"parts": parts}, self.on_next_page_error)
             return
-        page = self._page(parts, probe)
-        page.related_depth = response.meta.get("related_depth", 0)
+        page = self._story(
+            parts, meta, f"story cut at {len(parts)} pages: it has more" if next_url else None
+        )
         page.related_links = self._related_links(response.url, links)
         yield page
 
+    def _story(self, parts: list[dict], meta: dict, cut: str | None = None) -> Page:
+        """The Page of a story read so far; `cut` says why it stopped short, if it did."""
+        page = self._page(parts, meta.get(drift.PROBE, False))
+        page.related_depth = meta.get("related_depth", 0)
+        if cut:
+            self.crawler.stats.inc_value("pantau/stories_cut")
+            page.notes.append(cut)
+        return page
+
     def _related_links(self, url: str, links) -> list[str]:
         """On-topic links to other articles ("Baca juga", related boxes): a headline of
-        four words or more, on the source's hosts, matching the article pattern."""
-        return [
-            href
-            for href, text, _ in links
-            if len(text.split()) >= 4
-            and href != url
-            and self._allowed(href)
-            and self.source.is_article_url(href)
-            and self.targets.wants(href, text)
-        ]
+        four words or more, on the source's hosts, matching the article pattern; the first
+        MAX_RELATED_LINKS of them."""
+        related = list(
+            dict.fromkeys(
+                href
+                for href, text, _ in links
+                if len(text.split()) >= 4
+                and href != url
+                and self._allowed(href)
+                and self.source.is_article_url(href)
+                and self.targets.wants(href, text)
+            )
+        )
+        if len(related) > MAX_RELATED_LINKS:
+            self.crawler.stats.inc_value(
+                "pantau/related_links_cut", len(related) - MAX_RELATED_LINKS
+            )
+        return related[:MAX_RELATED_LINKS]
 
     def on_single_view_error(self, failure: Failure):
         """No single-page view after all: keep the page that offered it."""
         yield from self.on_error(failure)
         meta = failure.request.meta  # type: ignore[attr-defined]
-        yield self._page([meta["single_view_of"]], meta.get(drift.PROBE, False))
+        yield self._story([meta["single_view_of"]], meta)
 
     def on_next_page_error(self, failure: Failure):
         """A later page failed: keep the article with the pages we have."""
         yield from self.on_error(failure)
         meta = failure.request.meta  # type: ignore[attr-defined]
-        yield self._page(meta["parts"], meta.get(drift.PROBE, False))
+        yield self._story(meta["parts"], meta)
 
-    def _follow_part(self, url: str, meta: dict, errback) -> scrapy.Request:
+    def _follow_part(self, url: str, meta: dict, story: dict, errback) -> scrapy.Request:
+        """The next part of the story `meta` is reading. It starts again at depth 0: a
+        story's pages have limits of their own, and DEPTH_LIMIT is for links."""
         self.crawler.stats.inc_value("pantau/article_parts_requested")
-        return scrapy.Request(url, callback=self.parse_article, errback=errback, meta=meta)
+        carried = {key: meta[key] for key in ("related_depth", drift.PROBE) if key in meta}
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=errback,
+            meta={**carried, **story, "depth_reset": True},
+        )
 
     def _pattern_probes(self, links, accepted: list[str]):
         """Links the article pattern rejects that look like articles and name a topic: a
@@ -276,12 +348,15 @@ class NewsSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure):
-        """A request failed for good (after retries): count it, and remember article URLs."""
+        """A request failed for good (after retries): count it, and remember article URLs;
+        one that is gone (404, 410) is not requested again."""
         request, reason = count_failure(self, failure)
         if request.callback == self.parse_article:
             # After redirects, request.url is the last hop: remember the URL we were given too.
             urls = list(dict.fromkeys([*request.meta.get("redirect_urls", [])[:1], request.url]))
-            yield FailedFetch(self.source.name, urls, reason)
+            response = getattr(failure.value, "response", None)
+            gone = response is not None and response.status in GONE_STATUSES
+            yield FailedFetch(self.source.name, urls, reason, "dropped" if gone else "error")
 
     def _entry(self, url: str, callback, rendered: bool = False) -> scrapy.Request:
         meta = {ENTRY: True, **({"playwright": True} if rendered else {})}
@@ -293,7 +368,7 @@ class NewsSpider(scrapy.Spider):
         """Follow what a feed, sitemap or listing offered, when its headline names a term; a
         malformed one is an error."""
         if links is None or links.malformed:
-            self._malformed(response, kind)
+            yield self._malformed(response, kind)
             if links is None:
                 return
         else:
@@ -312,10 +387,12 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("pantau/links_off_topic", len(articles) - len(wanted))
         yield from self._article_requests(wanted, related_depth=0)
 
-    def _malformed(self, response: Response, kind: str) -> None:
-        self.crawler.stats.inc_value("pantau/errors")
-        self.crawler.stats.set_value("pantau/last_error", f"{response.url}: malformed {kind}")
+    def _malformed(self, response: Response, kind: str, problem: str = "") -> FailedFetch:
+        """An entry page that is not what it claims: an error, recorded with its reason."""
+        reason = f"malformed {kind}" + (f": {problem}" if problem else "")
+        count_error(self, normalize_url(response.url), f"{response.url}: {reason}")
         self.logger.warning("Malformed %s at %s", kind, response.url)
+        return FailedFetch(self.source.name, [response.url], reason)
 
     def follow_related(self, page: Page) -> None:
         """Called by ExtractPipeline for a relevant article: fetch its on-topic related links."""
@@ -342,3 +419,7 @@ class NewsSpider(scrapy.Spider):
 
     def _allowed(self, url: str) -> bool:
         return url.startswith(("http://", "https://")) and host_matches(host_of(url), self.hosts)
+
+
+def _size(parts: list[dict]) -> int:
+    return sum(len(part["body"]) for part in parts)

@@ -1,6 +1,7 @@
 """What `pantau serve` gives Datasette: a plugin (plugins/pantau.py: home page, search,
-article pages, Atom feeds, cell rendering), its templates, and the built-in metadata
-(metadata.yml: table settings and canned queries), applied to whatever archive is served.
+article pages, Atom feeds, cell rendering, and through guard.py the client's error where
+Datasette would answer a 500), its templates, and the built-in metadata (metadata.yml:
+table settings and canned queries), applied to whatever archive is served.
 """
 
 from pathlib import Path

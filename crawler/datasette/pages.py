@@ -28,6 +28,8 @@ TIMELINE_OUTLETS = 8
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 OTHER_COLOUR = "#bbbbbb"
 FEED_ENTRIES = 50
+# Atom requires an <updated>: a feed or entry with no usable time says the epoch.
+EPOCH = "1970-01-01T00:00:00Z"
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
@@ -39,20 +41,32 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
     return found is not None
 
 
-def as_wib(stamp: str | None) -> str:
-    """A stored time as people in Jakarta read it ("Senin, 18 Sep 2023 14:30 WIB"), with the
-    time as published when that was in another zone; a day alone stays a day."""
-    if not stamp:
-        return ""
+def parsed_time(stamp: Any) -> datetime | None:
+    """A stored ISO 8601 time; None for anything else another tool may have written there
+    (another format, a number)."""
+    if not isinstance(stamp, str):
+        return None
     try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
-        return stamp
+        return None
+
+
+def as_wib(stamp: Any) -> str:
+    """A stored time as people in Jakarta read it ("Senin, 18 Sep 2023 14:30 WIB"), with the
+    time as published when that was in another zone; a day alone stays a day; a time not in
+    ISO 8601 as written."""
+    moment = parsed_time(stamp)
+    if moment is None:
+        return "" if stamp is None else str(stamp)
     if len(stamp) <= 10:
         return f"{DAYS[moment.weekday()]}, {moment.day} {MONTHS[moment.month - 1]} {moment.year}"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=WIB)
-    local = moment.astimezone(WIB)
+    try:
+        local = moment.astimezone(WIB)
+    except OverflowError:  # the first or the last day there is, in another zone
+        return stamp
     shown = (
         f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
         f"{local:%H:%M} WIB"
@@ -163,11 +177,13 @@ def last_crawl(conn: sqlite3.Connection) -> dict[str, Any] | None:
 
 def timeline_svg(days: list[dict[str, Any]], outlets: list[str]) -> Markup:
     """Articles per day as stacked bars, one colour per outlet (the biggest ones)."""
-    if not days:
+    if not any(_is_day(row["day"]) for row in days):
         return Markup("")
     colour = dict(zip(outlets[:TIMELINE_OUTLETS], COLOURS))
     per_day: dict[str, dict[str, int]] = {}
     for row in days:
+        if not _is_day(row["day"]):
+            continue  # a time in another format has no place on the axis
         band = row["outlet"] if row["outlet"] in colour else "other"
         per_day.setdefault(row["day"], {}).setdefault(band, 0)
         per_day[row["day"]][band] += row["n"]
@@ -212,6 +228,14 @@ def timeline_svg(days: list[dict[str, Any]], outlets: list[str]) -> Markup:
         f'aria-label="Articles per day per outlet">{"".join(shapes)}{axis}</svg>'
         f'<div class="legend-row">{legend}</div>'
     )
+
+
+def _is_day(text: Any) -> bool:
+    try:
+        date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
@@ -294,7 +318,8 @@ def feed(conn: sqlite3.Connection, topic: str, self_url: str, site_url: str) -> 
         f"order by a.first_seen_at desc limit {FEED_ENTRIES}",
         [topic, threshold],
     )
-    updated = max((atom_time(e["first_seen_at"]) for e in entries), default=atom_time(None))
+    seen = [atom_time(entry["first_seen_at"]) for entry in entries]
+    updated = max((stamp for stamp in seen if stamp), default=EPOCH)
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -305,17 +330,16 @@ def feed(conn: sqlite3.Connection, topic: str, self_url: str, site_url: str) -> 
         f'<link rel="alternate" href="{xml_escape(site_url, {chr(34): "&quot;"})}"/>',
         "<author><name>Pantau</name></author>",
     ]
-    for entry in entries:
+    for entry, first_seen in zip(entries, seen):
         title = entry["title"] or opening(entry["text"], 80)
         link = entry["url"] if _is_web_url(entry["url"]) else None
+        published = atom_time(entry["published_at"])
         parts += [
             "<entry>",
             f"<id>urn:pantau:article:{xml_escape(entry['id'])}</id>",
             f"<title>{xml_escape(title)}</title>",
-            f"<updated>{atom_time(entry['first_seen_at'])}</updated>",
-            f"<published>{atom_time(entry['published_at'])}</published>"
-            if entry["published_at"]
-            else "",
+            f"<updated>{first_seen or EPOCH}</updated>",
+            f"<published>{published}</published>" if published else "",
             f'<link href="{xml_escape(link, {chr(34): "&quot;"})}"/>' if link else "",
             f"<author><name>{xml_escape(entry['source'] or 'unknown')}</name></author>",
             f"<summary>{xml_escape(opening(entry['text']))}</summary>",
@@ -325,14 +349,15 @@ def feed(conn: sqlite3.Connection, topic: str, self_url: str, site_url: str) -> 
     return "\n".join(part for part in parts if part)
 
 
-def atom_time(stamp: str | None) -> str:
-    """RFC 3339 for Atom: a day alone is its midnight in WIB; nothing is the epoch."""
-    if not stamp:
-        return "1970-01-01T00:00:00Z"
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return "1970-01-01T00:00:00Z"
+def atom_time(stamp: Any) -> str | None:
+    """RFC 3339 for Atom: a day alone is its midnight in WIB; None for nothing, or a time
+    not in ISO 8601."""
+    moment = parsed_time(stamp)
+    if moment is None:
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=WIB)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:  # the first or the last day there is, in another zone
+        return None

@@ -17,9 +17,6 @@ site's robots.txt disallows is not fetched, and said so.
 
 import re
 import threading
-import time
-import urllib.error
-import urllib.request
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -35,13 +32,10 @@ from crawler.crawl.drift import repeats
 from crawler.discover import links as discovery
 from crawler.discover.targets import FilledTemplate, Targets
 from crawler.discover.templates import sample_url
+from crawler.fetch import MAX_BYTES, FetchError, TooMuch, fetch
 from crawler.relevance.terms import slug
 from crawler.urls import host_matches, host_of, looks_like_article_url
 
-TIMEOUT_SECONDS = 20  # for each read on the socket
-TOTAL_SECONDS = 60.0  # for the whole response
-MAX_BYTES = 10 * 1024 * 1024  # received, and unpacked
-CHUNK_BYTES = 64 * 1024
 PARALLEL = 8
 # The gate's queries besides the topic's own: one nobody writes about, one about other news.
 NONSENSE_QUERY = "qxzvw jklmpt"
@@ -164,15 +158,11 @@ class RobotsRules:
 
     def _fetch(self, url: str) -> Any:
         """The parsed robots.txt; None when there is none to read (404, unreachable)."""
-        request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-                body = read_bounded(response)
-            if response.status != 200:
-                return None
-        except (urllib.error.URLError, OSError, ValueError, TooMuch):
+            status, body = fetch(url, self.user_agent)
+        except FetchError:
             return None
-        return Protego.parse(body.decode("utf-8", "replace"))
+        return Protego.parse(body.decode("utf-8", "replace")) if status == 200 else None
 
 
 def check_template(
@@ -283,18 +273,13 @@ def check_one(source: Source, kind: str, url: str, user_agent: str) -> Check:
 
 
 def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched:
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status, body = response.status, read_bounded(response)
+        status, body = fetch(url, user_agent)
         links = _parse(kind, url, body)
-    except urllib.error.HTTPError as error:
-        return Fetched(Check(source.name, kind, url, error.code, None, f"HTTP {error.code}"))
-    except TooMuch as error:
+    except FetchError as error:
+        return Fetched(Check(source.name, kind, url, error.status, None, str(error)))
+    except ValueError as error:
         return Fetched(Check(source.name, kind, url, None, None, str(error)))
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        return Fetched(Check(source.name, kind, url, None, None, str(reason)))
     if links is None:
         return Fetched(Check(source.name, kind, url, status, None, f"not a {kind}"))
     articles = [link for link in links if source.is_article_url(link)]
@@ -308,26 +293,6 @@ def fetch_links(source: Source, kind: str, url: str, user_agent: str) -> Fetched
     ]
     check = Check(source.name, kind, url, status, len(articles), rejected=len(rejected))
     return Fetched(check, links, articles)
-
-
-class TooMuch(Exception):
-    """A response over the time or size bound of a check."""
-
-
-def read_bounded(response: Any) -> bytes:
-    """The body, read in chunks; a server that drips it past the deadline or sends more
-    than MAX_BYTES is cut off."""
-    deadline = time.monotonic() + TOTAL_SECONDS
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := response.read1(CHUNK_BYTES):
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise TooMuch(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
-        if time.monotonic() > deadline:
-            raise TooMuch(f"slower than {TOTAL_SECONDS:g} s")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _gunzip_bounded(body: bytes) -> bytes:

@@ -7,6 +7,7 @@ can count a malformed feed or sitemap as an error instead of crashing on it.
 from urllib.parse import urljoin
 
 from lxml import etree
+from scrapy.http import TextResponse
 
 STRICT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 LENIENT_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
@@ -61,6 +62,12 @@ def sitemap_links(body: bytes) -> tuple[list[str], Links | None]:
     return [], links
 
 
+def is_markup(response) -> bool:
+    """Whether Scrapy read the response into an HTML (or XML) tree, which has links: a JSON
+    answer, an image or a PDF has none to read."""
+    return isinstance(response, TextResponse) and isinstance(response.selector.root, etree._Element)
+
+
 def page_links(response) -> Links:
     """Absolute http(s) links of an HTML page, with their anchor text as title."""
     links = Links()
@@ -72,7 +79,9 @@ def page_links(response) -> Links:
 
 def link_triples(response, tags: tuple[str, ...] = ("a", "link")) -> list[tuple[str, str, str]]:
     """(absolute href, text, rel) of a page's <a> and <link> elements with an href, in
-    document order."""
+    document order; none when the response is not markup (`is_markup`)."""
+    if not is_markup(response):
+        return []
     # The parsed tree itself, not a selector per link: a news page has hundreds of links,
     # and this runs for every page a crawl fetches, in the reactor's thread.
     triples = []

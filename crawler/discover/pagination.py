@@ -10,8 +10,11 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 Link = tuple[str, str, str]
-# More pages than this is a listing that looks like an article, not an article.
+# A story is read up to this many pages, and this many bytes of them: past either, the
+# article keeps the pages it has (a note says so). More pages is a listing that looks like
+# an article; more bytes, one story held in memory whole.
 MAX_PAGES = 20
+MAX_STORY_BYTES = 20 * 1024 * 1024
 SINGLE_VIEW_TEXT = re.compile(
     r"^\s*(?:tampilkan semua|lihat semua halaman|baca (?:dalam )?satu halaman|"
     r"single page|view all|show all|semua halaman)\s*$",
@@ -41,14 +44,15 @@ def is_single_view(url: str) -> bool:
 
 
 def next_page_url(url: str, links: list[Link]) -> str | None:
-    """The next page of this article: rel=next, a "Selanjutnya" link, or page number + 1."""
+    """The next page of this article: rel=next, a "Selanjutnya" link, or page number + 1
+    (how many pages to read is the caller's limit, MAX_PAGES)."""
     current = page_number(url)
     wanted = {_with_page(url, current + 1)}
     for href, text, rel in links:
         if not _same_story(url, href) or href == url:
             continue
         if "next" in rel.lower().split() or NEXT_TEXT.match(text) or href in wanted:
-            if page_number(href) == current + 1 and current + 1 <= MAX_PAGES:
+            if page_number(href) == current + 1:
                 return href
     return None
 

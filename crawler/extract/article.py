@@ -32,6 +32,15 @@ TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
 DATE_PARAMS = {"extensive_search": False, "original_date": True}
 # What meta "author" tags hold when they name the company or the web agency, not a person.
 PUBLISHER_AS_AUTHOR = re.compile(r"\b(cyber media|media baru|web design|development)\b", re.I)
+# C0 control characters but tab, newline and carriage return. No text holds them, and one
+# (or a reference to one, "&#2;") makes lxml and trafilatura lose the page's text.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]));"
+)
+# A page whose first 4 KB are more than this share of control characters is not text:
+# random bytes are about 11%, UTF-16 read as UTF-8 half; a stray one or two are the page's.
+BINARY_SHARE = 0.05
 
 
 class ExtractionError(Exception):
@@ -188,13 +197,25 @@ def parse_html(html: str | bytes, charset: str | None = None) -> lxml_html.HtmlE
         html = decode(html, charset)
     # lxml refuses str input that still carries an XML encoding declaration.
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
-    if "\x00" in html[:4096]:
+    if looks_binary(html):
         raise ExtractionError("binary content, not HTML")
+    html = without_control_characters(html)
     try:
         tree = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError) as error:
         raise ExtractionError(f"unparseable HTML: {error}") from None
     return tree
+
+
+def looks_binary(text: str) -> bool:
+    """Control characters make up more than BINARY_SHARE of the first 4 KB."""
+    head = text[:4096]
+    return len(CONTROL_CHARACTER.findall(head)) > BINARY_SHARE * len(head)
+
+
+def without_control_characters(html: str) -> str:
+    """The page with its control characters, and references to them, made spaces."""
+    return CONTROL_CHARACTER.sub(" ", CONTROL_REFERENCE.sub(" ", html))
 
 
 def decode(body: bytes, charset: str | None = None) -> str:
@@ -207,15 +228,18 @@ def decode(body: bytes, charset: str | None = None) -> str:
         return body[len(bom) :].decode(bom_encoding, errors="replace")
     try:
         text = body.decode("utf-8")
-        # NUL bytes are valid UTF-8, but in a page they mean UTF-16/32 without a BOM.
-        if "\x00" not in text[:4096]:
+        # NUL bytes are valid UTF-8, but many of them mean UTF-16/32 without a BOM.
+        if not looks_binary(text):
             return text
     except UnicodeDecodeError:
         pass
     for declared in (html_body_declared_encoding(body), charset):
         encoding = resolve_encoding(declared) if declared else None
         if encoding:
-            return body.decode(encoding, errors="replace")
+            try:
+                return body.decode(encoding, errors="replace")
+            except LookupError:  # a codec that is not a charset ("base64")
+                continue
     return body.decode("cp1252", errors="replace")
 
 

@@ -13,6 +13,9 @@ from lxml import html as lxml_html
 
 ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
 WIB = timezone(timedelta(hours=7))
+# A stamp before this year, or after next year, is a placeholder ("0001-01-01",
+# "9999-12-31"), not a publication time: read as no date.
+EARLIEST_YEAR = 1900
 MONTHS = {
     name: number
     for number, names in enumerate(
@@ -157,6 +160,8 @@ def parse_iso(raw: str, visible: list[datetime]) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if not plausible(moment):
+        return None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=WIB)
     if moment.utcoffset() == timedelta(0):
@@ -180,7 +185,7 @@ def _from_match(match: re.Match[str]) -> datetime | None:
         return None
     offset = ZONES.get((parts.get("zone") or "WIB").upper(), 7)
     try:
-        return datetime(
+        moment = datetime(
             int(parts["year"]),
             month,
             int(parts["day"]),
@@ -191,6 +196,13 @@ def _from_match(match: re.Match[str]) -> datetime | None:
         )
     except ValueError:
         return None
+    return moment if plausible(moment) else None
+
+
+def plausible(moment: date) -> bool:
+    """A year a news page can have been published in (EARLIEST_YEAR to next year): far
+    enough from datetime's ends that moving it to another offset stays in range."""
+    return EARLIEST_YEAR <= moment.year <= date.today().year + 1
 
 
 def _json_ld_dates(data: object) -> list[str]:

@@ -1,25 +1,31 @@
-"""Datasette plugin: Pantau's home page, search, article pages and Atom feeds.
+"""Datasette plugin: Pantau's home page, search, article pages and Atom feeds, and the
+client's error where Datasette would answer a 500.
 
 Thin: routes read the archive through crawler/datasette/pages.py and
-crawler/archive/search.py and render the templates beside this folder. The archive is
-whatever database `pantau serve` serves, under any name.
+crawler/archive/search.py and render the templates beside this folder; requests are
+checked by crawler/datasette/guard.py. The archive is whatever database `pantau serve`
+serves, under any name.
 """
 
 import json
+import re
+from dataclasses import replace
 from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import Request, Response
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from crawler.archive.search import MARK_START, PAGE_SIZE, Query, fts_query, search
-from crawler.datasette import pages
+from crawler.archive.search import MARK_START, PAGE_SIZE, Query, fts_query, search, shortened
+from crawler.datasette import guard, pages
 
 # What the canned `search` query matches when the text has no word at all: nothing.
 NO_MATCH = '"pantau matches nothing"'
+# A canned query's parameter read as a search: `pantau_query(:q)`.
+SEARCH_PARAMETER = re.compile(r"pantau_query\(\s*:(\w+)\s*\)")
 DATE_COLUMNS = {"published_at", "first_seen_at", "fetched_at", "replaced_at", "started_at"}
 
 
@@ -44,7 +50,7 @@ def _query(request) -> Query:
     except ValueError:
         page = 1
     return Query(
-        text=(args.get("q") or "")[:500],
+        text=args.get("q") or "",
         source=[s for s in args.getlist("source") if s],
         topic=args.get("topic") or None,
         language=args.get("language") or None,
@@ -70,7 +76,7 @@ async def search_page(datasette, request):
             "pantau_search.html",
             {
                 **result,
-                "q": query,
+                "q": replace(query, text=result["searched"]),  # the box shows what was read
                 "database": db.name,
                 "page_size": PAGE_SIZE,
                 "without_page": urlencode(
@@ -118,10 +124,42 @@ def register_routes():
 
 @hookimpl
 def prepare_connection(conn):
-    # The canned `search` query takes whatever a person typed.
-    conn.create_function(
-        "pantau_query", 1, lambda text: fts_query(text or "") or NO_MATCH, deterministic=True
-    )
+    conn.create_function("pantau_query", 1, _canned_match, deterministic=True)
+
+
+def _canned_match(typed: Any) -> str:
+    """The FTS5 query the canned `search` runs for whatever a person typed, as far as a
+    search reads it."""
+    text, note = shortened(str(typed or ""))
+    return fts_query(text, prefix_last=note is None) or NO_MATCH
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def checked(scope, receive, send):
+            if scope["type"] == "http":
+                request = Request(scope, receive)
+                refused = await guard.refusal(datasette, request)
+                if refused:
+                    response = await guard.error_response(datasette, request, *refused)
+                    await response.asgi_send(send)
+                    return
+            await app(scope, receive, send)
+
+        return checked
+
+    return wrap
+
+
+@hookimpl(hookwrapper=True)
+def handle_exception(datasette, request, exception):
+    # A wrapper, so that for these errors Datasette's own handler (which fails on them) is
+    # left out.
+    outcome = yield
+    error = guard.client_error(request, exception)
+    if error:
+        outcome.force_result([guard.error_response(datasette, request, *error)])
 
 
 @hookimpl
@@ -144,7 +182,20 @@ def render_cell(value: Any, column: str, table: str | None) -> Any:
 
 
 @hookimpl
-def extra_template_vars(view_name, table, request, datasette):
+def extra_template_vars(view_name, database, table, request, datasette):
     if view_name == "row" and table == "articles" and request is not None:
         return {"pantau_article_url": datasette.urls.path("/-/article/")}
+    if view_name in ("table", "query") and request is not None:  # a canned query is either
+        return _search_note(datasette, database, request)
+    return {}
+
+
+async def _search_note(datasette, database, request) -> dict[str, Any]:
+    """What a canned query that searches (pantau_query) left out of the text typed."""
+    name = request.url_vars.get("table")
+    query = await datasette.get_canned_query(database, name, request.actor) if name else None
+    for parameter in SEARCH_PARAMETER.findall((query or {}).get("sql", "")):
+        note = shortened(request.args.get(parameter) or "")[1]
+        if note:
+            return {"pantau_search_note": note}
     return {}
