@@ -38,3 +38,25 @@ def test_a_host_that_does_not_resolve_is_not_asked_again():
     with pytest.raises(IgnoreRequest, match="DNS lookup failed earlier"):
         middleware.process_request(Request("https://tidak-ada.example.com/tag/kim"))
     assert middleware.process_request(Request("https://lain.example.com/")) is None
+    # The one given up unsent is still one of the crawl's requests, so that its error is
+    # never more than the requests.
+    from crawler.crawl.progress import pages_requested
+
+    assert pages_requested(crawler.stats.get_value) == 1
+
+
+def test_a_declared_codec_that_is_no_text_encoding_is_read_as_text():
+    from scrapy.http import HtmlResponse
+
+    from crawler.crawl.middlewares import TextEncodingMiddleware
+
+    head = b'<html><head><meta charset="base64"></head><body>'
+    for body, encoding, text in [
+        (head + "Kim di Vladivostok, kaf\u00e9".encode() + b"</body>", "utf-8", "kaf\u00e9"),
+        (head + b"Kim di Vladivostok, kaf\xe9</body>", "cp1252", "kaf\u00e9"),
+    ]:
+        page = HtmlResponse("https://a.example/berita", body=body)
+        read = TextEncodingMiddleware().process_response(None, page)
+        assert read.encoding == encoding and text in read.text
+    plain = HtmlResponse("https://a.example/", body=b"<meta charset='utf-8'>x")
+    assert TextEncodingMiddleware().process_response(None, plain) is plain

@@ -394,4 +394,4 @@ def test_on_a_terminal_the_live_table_shows_no_log_lines(tmp_path):
     assert code == 1, screen
     assert "pantau crawl" in screen and "\x1b[" in screen  # the live table came and went
     assert "Gave up retrying" not in screen and "[scrapy" not in screen
-    assert "mati: failed, 1 requests, " in screen
+    assert "mati: failed, 1 request, " in screen

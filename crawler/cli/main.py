@@ -173,10 +173,10 @@ def report(config: Config, result: CrawlResult, quiet: bool, log_kept: bool = Tr
                 click.echo(f"{name}: {IDLE_WORDS} ({counts['message']})")
             continue
         line = (
-            f"{name}: {counts['status']}, {counts['requests']} requests, "
-            f"{counts['new_articles']} new, {counts['duplicates']} duplicates, "
+            f"{name}: {counts['status']}, {amount(counts['requests'], 'request')}, "
+            f"{counts['new_articles']} new, {amount(counts['duplicates'], 'duplicate')}, "
             f"{counts['dropped']} dropped, {counts['irrelevant']} irrelevant, "
-            f"{counts['errors']} errors"
+            f"{amount(counts['errors'], 'error')}"
         )
         if counts.get("not_modified"):
             line += f", {counts['not_modified']} not modified"
@@ -214,24 +214,31 @@ def report(config: Config, result: CrawlResult, quiet: bool, log_kept: bool = Tr
 IDLE_WORDS = "nothing to crawl"
 # The run's totals, by their per_source key, as the last line says them.
 TOTALS = {
-    "requests": "requests",
-    "new_articles": "new articles",
-    "duplicates": "duplicates",
+    "requests": "request",
+    "new_articles": "new article",
+    "duplicates": "duplicate",
     "irrelevant": "irrelevant",
     "dropped": "dropped",
-    "errors": "errors",
+    "errors": "error",
 }
+
+
+def amount(number: int, word: str) -> str:
+    """`1 error`, `2 errors`; a word that is no noun ("dropped") stays as it is."""
+    if number == 1 or word in ("irrelevant", "dropped"):
+        return f"{number} {word}"
+    return f"{number} {word}s"
 
 
 def run_line(config: Config, result: CrawlResult) -> str:
     """The run in one line: its status, its sources by outcome, its totals, and the seed."""
     counts = result.per_source.values()
     outcomes = Counter(IDLE_WORDS if c["status"] == IDLE else c["status"] for c in counts)
-    sources = f"{len(counts)} source{'' if len(counts) == 1 else 's'}"
+    sources = amount(len(counts), "source")
     if outcomes:
         sources += f" ({', '.join(f'{n} {status}' for status, n in outcomes.items())})"
     totals = ", ".join(
-        f"{sum(c.get(key, 0) for c in counts)} {words}" for key, words in TOTALS.items()
+        amount(sum(c.get(key, 0) for c in counts), word) for key, word in TOTALS.items()
     )
     line = f"crawl run {result.run_id}: {result.status}; {sources}; {totals}"
     if result.seeds is None:

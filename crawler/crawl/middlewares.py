@@ -50,6 +50,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     def process_request(self, request):
         host = urlparse_cached(request).hostname
         if host in self.unresolvable:
+            # Asked for all the same: counted among the crawl's requests, and its error.
+            self.crawler.stats.inc_value("pantau/requests_unsent")
             raise IgnoreRequest(f"DNS lookup failed earlier for {host}")
         return None
 

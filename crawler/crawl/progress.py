@@ -44,9 +44,11 @@ REQUEST_LOGGERS = (
 
 def pages_requested(value: Callable[[str], Any]) -> int:
     """Pages asked for, each once: Scrapy's requests less its retries and robots.txt
-    fetches (a failed URL is one error, however often it was tried). `value(key)`: a stat."""
+    fetches, and those given up unsent because their host did not resolve (a failed URL is
+    one error, however often it was tried). `value(key)`: a stat."""
     sent = value("downloader/request_count") or 0
-    return max(0, sent - (value("retry/count") or 0) - (value("robotstxt/request_count") or 0))
+    sent -= (value("retry/count") or 0) + (value("robotstxt/request_count") or 0)
+    return max(0, sent) + (value("pantau/requests_unsent") or 0)
 
 
 def keep_requests_off_screen(spiders: Iterable[str]) -> None:
