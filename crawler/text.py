@@ -59,3 +59,27 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     if english > indonesian:
         return "en"
     return (declared or "").split("-")[0].lower() or None
+
+
+# Scripts written without spaces between words: Han (Chinese, Japanese kanji), hiragana,
+# katakana, Thai, Lao, Khmer and Myanmar. Korean hangul is written with spaces.
+UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]"
+)
+# Their punctuation ("。", "、", "「」", fullwidth "！？"), no word of its own.
+UNSPACED_PUNCTUATION = re.compile("[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40]")
+# A Chinese word is one to two characters and a Japanese one two to three; two characters a
+# word sizes a text as a reader of it would. Thai, Lao, Khmer and Myanmar words run longer,
+# but their vowel signs are characters of their own: two errs on the side of keeping them.
+CHARS_PER_WORD = 2
+
+
+def text_size(text: str) -> int:
+    """How many words the text holds, in any script: words between spaces, and for scripts
+    written without spaces, their characters counted CHARS_PER_WORD to a word."""
+    unspaced = len(UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    spaced = UNSPACED_PUNCTUATION.sub(" ", UNSPACED.sub(" ", text)).split()
+    return len(spaced) + -(-unspaced // CHARS_PER_WORD)

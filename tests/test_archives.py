@@ -162,7 +162,7 @@ def walked(archive_web, tmp_path_factory):
         {"name": "panjang", "hosts": ["127.0.0.1"], "archives": [web.url(LONG)]},
         {"name": "cari", "hosts": ["127.0.0.1"], "search": [web.url(SEARCH)]},
     ]
-    topic = {**seed_topic(0.15), "since": "2023-09-16", "until": "2023-09-18"}
+    topic = {**seed_topic(), "since": "2023-09-16", "until": "2023-09-18"}
     config = write_config(base / "config", sources, [topic])
     db = base / "archive.db"
     first = run_pantau("crawl", "--config", str(config), "--db", str(db))

@@ -217,7 +217,7 @@ def past_story(tmp_path_factory):
     ]
     web.start()
     base = tmp_path_factory.mktemp("backfill")
-    topic = {**seed_topic(0.15), "since": DAYS[0].isoformat(), "until": DAYS[-1].isoformat()}
+    topic = {**seed_topic(), "since": DAYS[0].isoformat(), "until": DAYS[-1].isoformat()}
     crawl = {"backfill": {"wayback": wayback.endpoints, "commoncrawl": commoncrawl.endpoints}}
     config = write_config(base / "config", sources, [topic], crawl)
     db = base / "archive.db"

@@ -91,3 +91,51 @@ def test_every_command_and_option_is_documented():
         assert re.search(rf"{name}\b", docs), f"{name} missing from README.md and docs/"
         for option in _options(command):
             assert option in docs, f"{name} {option} missing from README.md and docs/"
+
+
+def test_extract_without_url_judges_the_page_with_its_canonical_url(tmp_path):
+    # A front page that shows its lead story in full: its markup and text alone read as an
+    # article; where it says it lives (the site's root) says otherwise.
+    page = KIM.read_text("utf-8").replace(
+        '<link rel="canonical" href="/pantaunews/internasional/2023/09/18/kim-vladivostok">',
+        '<link rel="canonical" href="https://pantau.example/">'
+        '<meta property="og:type" content="website">',
+    )
+    front = tmp_path / "front.html"
+    front.write_text(page, "utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(front)])
+    assert result.exit_code == 1
+    assert "the URL is a site's front page" in result.output
+    assert "(judged with the page's canonical URL https://pantau.example/)" in result.output
+    # The same page declaring a story's URL is that story, and says how it was judged.
+    story_url = "https://pantau.example/pantaunews/internasional/2023/09/18/kim-vladivostok"
+    story = tmp_path / "story.html"
+    story.write_text(page.replace('href="https://pantau.example/"', f'href="{story_url}"'), "utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(story)], catch_exceptions=False)
+    assert result.exit_code == 0
+    article = json.loads(result.output)
+    assert article["url"] == story_url
+    assert article["notes"][-1] == f"judged with the page's canonical URL {story_url}"
+
+
+def test_extract_with_url_does_not_mention_the_canonical():
+    result = CliRunner().invoke(
+        cli,
+        ["extract", str(KIM), "--url", "http://127.0.0.1:8000/pantaunews/x/2023/09/18/kim"],
+        catch_exceptions=False,
+    )
+    assert not any("judged with" in note for note in json.loads(result.output)["notes"])
+
+
+def test_extract_of_real_detik_pages_without_url(real_data):
+    detik = real_data / "html" / "detik"
+    result = CliRunner().invoke(cli, ["extract", str(detik / "grabsite-detik-homepage-2017.html")])
+    assert result.exit_code == 1
+    assert "the URL is a site's front page" in result.output
+    result = CliRunner().invoke(
+        cli, ["extract", str(detik / "anpandu-detik-singlepage.html")], catch_exceptions=False
+    )
+    text = json.loads(result.output)["text"]
+    # The story ends with Samsung's advice, not with the teaser of a 4G story after it.
+    assert text.endswith("tambah raksasa elektronik asal Korea Selatan ini.")
+    assert "4G LTE" not in text

@@ -50,7 +50,7 @@ def crawled(news_web, tmp_path_factory):
         {"name": "dead", "feeds": [dead]},
     ]
     # Two topics: the seed story (strict) and an empty one with min_relevance 0 that keeps all.
-    topics = [seed_topic(0.15), {"name": "semua", "min_relevance": 0}]
+    topics = [seed_topic(), {"name": "semua", "min_relevance": 0}]
     config = write_config(base / "config", sources, topics)
     db_path = base / "archive.db"
     first = run_pantau("crawl", "--config", str(config), "--db", str(db_path))
@@ -312,7 +312,7 @@ def test_extraction_in_worker_processes_stores_what_the_reactors_thread_does(tmp
     web.start()
     try:
         source = {"name": "semua", "hosts": ["127.0.0.1"], "feeds": [web.url("/rss.xml")]}
-        topics = [seed_topic(0.15), {"name": "semua", "min_relevance": 0}]
+        topics = [seed_topic(), {"name": "semua", "min_relevance": 0}]
         config = write_config(tmp_path / "c", [source], topics)
         archives = {}
         for processes in ("2", "0"):

@@ -69,7 +69,7 @@ def crawled(own_web, tmp_path_factory):
     config = write_config(
         base / "config",
         [source, mirror, off],
-        [seed_topic(0.15), {"name": "semua", "min_relevance": 0}],
+        [seed_topic(), {"name": "semua", "min_relevance": 0}],
     )
     db = base / "archive.db"
     first = run_pantau("crawl", "--config", str(config), "--db", str(db))

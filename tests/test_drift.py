@@ -142,7 +142,7 @@ def drifted(tmp_path_factory):
     Outlets(web).build()
     web.start()
     base = tmp_path_factory.mktemp("drift")
-    topic = {**seed_topic(0.15), "since": DAY.isoformat(), "until": DAY.isoformat()}
+    topic = {**seed_topic(), "since": DAY.isoformat(), "until": DAY.isoformat()}
     config = write_config(base / "config", outlets_for(web), [topic])
     db = base / "archive.db"
     crawl = run_pantau("crawl", "--config", str(config), "--db", str(db))

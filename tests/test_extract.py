@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 import trafilatura
+from lxml import html as lxml_html
 
 from crawler.extract.article import ExtractionError, extract_article
-from crawler.extract.cleanup import clean_body, is_furniture
+from crawler.extract.cleanup import clean_body, end_at_closing_code, is_furniture
 from crawler.extract.dates import parse_iso
+from crawler.extract.headline import agree, find_headline
+from crawler.extract.pagetype import is_prose
+from crawler.text import text_size
 from tests.conftest import SHIPPED_RULES
 from tests.mockweb import FIXTURES, REAL_DATA, real_articles
 from tests.truth import body_scores, date_right, expected_published, expected_title
@@ -214,3 +218,297 @@ def test_a_publication_time_out_of_range_is_no_time(stamp):
     # The visible dateline ("Senin, 18 Sep 2023 14:30 WIB") is the page's time then.
     assert extract_article(page.encode(), KIM_URL)["published_at"] == "2023-09-18T14:30:00+07:00"
     assert parse_iso(stamp, []) is None
+
+
+LEDES = (FIXTURES / "pages" / "pantaunews" / "retno-myanmar-ledes.html").read_text("utf-8")
+LEDES_URL = "http://127.0.0.1:8000/pantaunews/internasional/2023/09/05/retno-myanmar"
+OTHER_LEDES = ("TIM nasional Indonesia U-23", "HARGA beras medium", "PEMERINTAH Provinsi DKI")
+
+
+def test_other_stories_ledes_after_the_closing_code_are_cut_and_said():
+    article = extract_article(LEDES.encode(), LEDES_URL)
+    assert article["text"].endswith("menjadi korban konflik yang berkepanjangan.")
+    assert not any(lede in article["text"] for lede in OTHER_LEDES)
+    assert (
+        "cut 3 line(s) after the closing code (H-4): other stories' ledes, by links"
+        in (article["notes"])
+    )
+
+
+def test_text_after_a_code_that_continues_the_story_stays():
+    page = (FIXTURES / "pages" / "pantaunews" / "retno-myanmar-lanjutan.html").read_bytes()
+    article = extract_article(page, LEDES_URL + "-lanjutan")
+    # The continuation sits in a small block beside a link, as a teaser does: its words
+    # (the story's people, "Sementara itu") keep it.
+    assert "(Ant)" not in article["text"]
+    assert "Sementara itu, Sekretaris Jenderal ASEAN Kao Kim Hourn" in article["text"]
+    assert article["text"].endswith("tetapi junta diminta menunjukkan kemajuan lebih dulu.")
+    assert not any(lede in article["text"] for lede in OTHER_LEDES)
+
+
+def test_ledes_without_links_beside_them_stay_with_a_note():
+    # The same teaser blocks without their links: the text alone does not decide.
+    teasers = LEDES.index('<div class="list-news">')
+    page = LEDES[:teasers] + re.sub(r"</?a\b[^>]*>", "", LEDES[teasers:])
+    article = extract_article(page.encode(), LEDES_URL)
+    assert all(lede in article["text"] for lede in OTHER_LEDES)
+    assert (
+        "kept 3 line(s) after the closing code (H-4): 3 read like other stories' ledes, "
+        "but not all of them sit by a link"
+    ) in article["notes"]
+
+
+def test_without_the_page_ledes_after_a_code_stay_with_a_note():
+    story = (
+        "Presiden Joko Widodo meresmikan Bendungan Way Sekampung di Pringsewu, Lampung, "
+        "pada Kamis. Bendungan itu mengairi 55 ribu hektare sawah di tiga kabupaten.\n"
+        "Menurut Presiden, bendungan tersebut juga menyediakan air baku bagi warga. (Z-6)\n"
+        "HARGA cabai rawit di pasar induk Kramat Jati turun menjadi Rp40 ribu per kilogram."
+    )
+    cleaned = clean_body(story)
+    end_at_closing_code(cleaned, None)
+    assert cleaned.text.endswith(
+        "HARGA cabai rawit di pasar induk Kramat Jati turun menjadi Rp40 ribu per kilogram."
+    )
+    assert "(Z-6)" not in cleaned.text
+    assert cleaned.notes == [
+        "kept 1 line(s) after the closing code (Z-6): 1 read like other stories' ledes, "
+        "but the page was not there to show their links"
+    ]
+
+
+@pytest.mark.parametrize("ending", ["(H-4)", "(Ant/H-2)", "(Z-6)", "(DEN)", "(kid/nwy)", "(rr)"])
+def test_desk_codes_with_numbers_close_a_story(ending):
+    cleaned = clean_body(f"Paragraf pertama berita.\nKalimat terakhir berita ini. {ending}")
+    assert cleaned.text == "Paragraf pertama berita.\nKalimat terakhir berita ini."
+
+
+def test_a_photo_story_keeps_its_captions_and_loses_its_widgets():
+    page = (FIXTURES / "pages" / "pantaunews" / "kim-pabrik-foto.html").read_bytes()
+    article = extract_article(page, "http://127.0.0.1:8000/pantaunews/foto/2023/09/25/kim-pabrik")
+    captions = [line for line in article["text"].splitlines() if "Kim Jong-un" in line]
+    assert len(captions) == 4
+    assert any(
+        note.startswith('dropped 18 share or gallery widget line(s): "17", "Shares", "Facebook"')
+        for note in article["notes"]
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "17Shares / Facebook Twitter Google+ Email Copy Link",
+        "LOAD MORELIHAT SEMUA",
+        "Like (0) Dislike (0)",
+        "1,2K dibaca",
+        "Salin tautan",
+        "2 / 12",
+    ],
+)
+def test_widget_lines_are_furniture(line):
+    cleaned = clean_body(f"Paragraf pertama berita ini cukup panjang.\n{line}\nParagraf terakhir.")
+    assert cleaned.text == "Paragraf pertama berita ini cukup panjang.\nParagraf terakhir."
+    assert is_furniture(line)
+    assert cleaned.notes[0].startswith("dropped 1 share or gallery widget line(s)")
+
+
+def test_numbers_and_platforms_a_story_lists_stay():
+    text = (
+        "Kominfo memblokir sejumlah platform yang belum mendaftar, yaitu:\n"
+        "Steam\nPayPal\nFacebook\n"
+        "Jumlah pengguna internet per tahun:\n| 2022 | 210 juta |\n| 2023 | 221 juta |\n2024"
+    )
+    cleaned = clean_body(text)
+    assert cleaned.text == text
+    assert cleaned.notes == []
+
+
+# Headlines: the heading above the story, unless no metadata title agrees with it.
+
+HEADLINES = FIXTURES / "pages" / "headlines"
+
+
+def _headline_notes(article: dict) -> list[str]:
+    return [note for note in article["notes"] if note.startswith("headline")]
+
+
+def test_a_title_left_over_from_another_story_loses_to_the_heading_above_the_text():
+    # <title> names the "most read" story, whose h1 comes before the article's in the page.
+    page = (HEADLINES / "title-of-another-story.html").read_bytes()
+    url = "https://wartapesisir.example/regional/2024/02/12/banjir-rob-semarang"
+    article = extract_article(page, url)
+    assert article["title"] == "Banjir Rob Rendam Ratusan Rumah di Pesisir Semarang"
+    [note] = _headline_notes(article)
+    assert note.startswith('headline from the heading above the text "Banjir Rob Rendam')
+    assert 'disagreeing: <title> "Harga Beras Premium Naik Lagi Jelang Ramadan' in note
+
+
+def test_a_title_with_the_site_name_agrees_with_the_heading():
+    page = (HEADLINES / "title-with-site-name.html").read_bytes()
+    url = "https://kabarpriangan.example/bandung/2024/03/04/bus-listrik-rute-sekolah"
+    article = extract_article(page, url)
+    assert article["title"] == "Pemkot Bandung Tambah 40 Bus Listrik untuk Rute Sekolah"
+    assert article["notes"] == []
+
+
+def test_a_truncated_json_ld_headline_gives_way_to_the_whole_heading():
+    page = (HEADLINES / "truncated-json-ld.html").read_bytes()
+    article = extract_article(page, "https://serambitengah.example/ekonomi/2024/04/22/kopi-gayo")
+    assert article["title"] == (
+        "Petani Kopi Gayo Raup Untung dari Harga Ekspor yang Melonjak, "
+        "Pemerintah Daerah Siapkan Program Pendampingan"
+    )
+    # The cut JSON-LD headline agrees with it; the template's <title> does not.
+    [note] = _headline_notes(article)
+    assert 'disagreeing: <title> "Berita Aceh Terkini Hari Ini"' in note  # site name gone
+    assert "JSON-LD" not in note
+
+
+def test_without_an_agreeing_heading_the_titles_most_agree_on_win():
+    # The story's headline is no heading; the only heading before it is a banner's.
+    page = (HEADLINES / "title-with-site-name.html").read_text("utf-8")
+    page = page.replace("<h1>Pemkot", '<div class="judul">Pemkot')
+    page = page.replace("Sekolah</h1>", "Sekolah</div>")
+    banner = '<div class="breaking"><h1>Gempa Magnitudo 5,2 Guncang Sukabumi Pagi Ini</h1></div>'
+    page = page.replace("<main>", banner + "<main>")
+    url = "https://kabarpriangan.example/bandung/2024/03/04/bus-listrik-rute-sekolah"
+    article = extract_article(page.encode(), url)
+    assert article["title"] == "Pemkot Bandung Tambah 40 Bus Listrik untuk Rute Sekolah"
+    assert _headline_notes(article) == [
+        'headline from og:title "Pemkot Bandung Tambah 40 Bus Listrik untuk Rute Sekolah"; '
+        'disagreeing: the heading above the text "Gempa Magnitudo 5,2 Guncang Sukabumi Pagi Ini"'
+    ]
+
+
+def test_a_lone_template_title_loses_to_the_heading():
+    # Nobody agrees with anybody: what the reader sees beats the template's <title>.
+    page = (HEADLINES / "truncated-json-ld.html").read_text("utf-8")
+    page = re.sub(r"<script type=\"application/ld\+json\">.*?</script>", "", page, flags=re.S)
+    headline = find_headline(
+        lxml_html.document_fromstring(page), None, "TAKENGON - Petani kopi arabika di dataran"
+    )
+    assert headline.text.startswith("Petani Kopi Gayo Raup Untung")
+    assert headline.notes[0].startswith("headline from the heading above the text")
+
+
+@pytest.mark.parametrize(
+    "one, other, same",
+    [
+        (
+            "Kim Jong Un Tiba di Vladivostok, Disambut Putin",
+            "Kim Jong Un Tiba di Vladivos...",
+            True,
+        ),
+        ("In Picture: KPK Periksa Pejabat MA", "KPK Periksa Pejabat MA", True),
+        (
+            "Banjir Rob Rendam Rumah di Semarang - Warta Pesisir",
+            "Banjir Rob Rendam Rumah di Semarang",
+            True,
+        ),
+        ("Kim Jong Un Tiba di Vladivostok", "Kim Jong Un Undang Putin ke Pyongyang", False),
+        ("Harga Beras Premium Naik Lagi", "Banjir Rob Rendam Ratusan Rumah", False),
+        ("雅万高铁累计发送旅客突破一百万人次", "雅万高铁累计发送旅客突破一百万人次_国际新闻", True),
+        ("雅万高铁累计发送旅客突破一百万人次", "东盟外长会议在雅加达开幕", False),
+    ],
+)
+def test_titles_agree_when_they_name_the_same_story(one, other, same):
+    assert agree(one, other) is same
+
+
+# Words in every script: Chinese, Japanese and Thai are written without spaces.
+
+SCRIPTS = FIXTURES / "pages" / "scripts"
+
+
+@pytest.mark.parametrize(
+    "name, title, first, last",
+    [
+        (
+            "zh-news.html",
+            "雅万高铁累计发送旅客突破一百万人次",
+            "本网雅加达12月18日电",
+            "相关评估报告预计明年上半年完成。",
+        ),
+        (
+            "ja-news.html",
+            "札幌で記録的な大雪 交通機関に大きな乱れ",
+            "北海道の札幌市では十八日未明から",
+            "十分注意するよう呼びかけている。",
+        ),
+    ],
+)
+def test_chinese_and_japanese_stories_are_not_too_little_text(name, title, first, last):
+    article = extract_article((SCRIPTS / name).read_bytes(), None)
+    assert article["title"] == title
+    assert first in article["text"]
+    assert article["text"].endswith(last)
+    assert article["notes"] == []
+
+
+def test_a_chinese_story_without_markup_hints_is_kept_for_its_prose():
+    page = (SCRIPTS / "zh-news.html").read_text("utf-8")
+    page = re.sub(r'<meta property="(og:type|article:published_time)"[^>]*>', "", page)
+    assert extract_article(page.encode(), None)["notes"] == []
+
+
+@pytest.mark.parametrize("url", ["https://news.huanya.example/guoji/", None])
+def test_a_chinese_section_page_is_still_refused(url):
+    with pytest.raises(ExtractionError, match="not an article page: no paragraph of prose"):
+        extract_article((SCRIPTS / "zh-nav.html").read_bytes(), url)
+
+
+def test_text_size_counts_words_in_every_script():
+    assert text_size("Presiden Joko Widodo meresmikan jalan tol baru") == 7
+    assert text_size("雅万高铁累计发送旅客") == 5  # two characters a word
+    assert text_size("札幌で大雪。") == 3  # punctuation is no word
+    assert text_size("ＪＲ北海道も運転を見合わせ") == 1 + 6  # "ＪＲ", then 11 characters
+    assert text_size("กรุงเทพฯ ฝนตกหนัก") == 8  # Thai: 16 letters and signs
+
+
+def test_a_sentence_in_chinese_or_japanese_is_prose_and_a_headline_is_not():
+    assert is_prose(
+        "北海道の札幌市では十八日未明から強い雪が降り続き、四十五センチの降雪を観測した。"
+    )
+    assert is_prose("公司负责人在记者会上表示，周末和节假日的客流明显高于工作日。")
+    assert not is_prose("东盟外长会议在雅加达开幕　聚焦地区经济合作")
+    assert not is_prose("国际新闻")
+
+
+@pytest.mark.parametrize("line", ["Yuk, Simak Juga Video ini!", "Ayo baca juga: Kim ke Rusia"])
+def test_a_call_to_read_more_is_furniture(line):
+    assert is_furniture(line)
+    assert not is_furniture("Mari kita lihat juga data itu.")
+
+
+def test_a_paragraph_of_chinese_prose_is_not_teaser_sized():
+    story = "\n".join(
+        ["印度尼西亚雅万高速铁路运营公司宣布，累计发送旅客已突破一百万人次。" * 3] * 3
+    )
+    prose = "公司负责人表示，" + "周末和节假日的客流明显高于工作日，部分班次的上座率超过九成。" * 3
+    cleaned = clean_body(f"{story}\nRelated News\n{prose}")
+    assert cleaned.text.endswith(prose)
+
+
+def test_a_headline_the_text_opens_with_is_still_the_heading_of_its_box():
+    # No og:site_name and a host that names no site: only the heading tells "- Kabar Kita"
+    # is no part of the headline.
+    title = "Rusia dan Korea Utara Bahas Perdagangan Rubel"
+    paragraphs = "".join(
+        f"<p>{text}</p>"
+        for text in (
+            "MOSKOW - Rusia dan Korea Utara membahas perdagangan dalam mata uang rubel setelah"
+            " pertemuan Kim Jong-un dan Vladimir Putin di kosmodrom Vostochny pekan lalu.",
+            "Menteri Sumber Daya Alam Rusia Alexander Kozlov mengatakan kedua negara sepakat"
+            " menghidupkan kembali komisi antarpemerintah yang lama tidak bersidang.",
+            "Jalur kereta dari Khasan ke Rajin disebut sebagai salah satu jalur utama untuk"
+            " pengiriman barang antara Primorye dan pelabuhan di pantai timur Korea Utara.",
+        )
+    )
+    page = (
+        f'<html lang="id"><head><meta charset="utf-8"><title>{title} - Kabar Kita</title>'
+        '<meta property="article:published_time" content="2023-09-20T10:00:00+07:00">'
+        f"</head><body><article><h1>{title}</h1><div class='content'>{paragraphs}</div>"
+        "</article></body></html>"
+    )
+    article = extract_article(page, "http://127.0.0.1:8000/kabar/ekonomi/2023/09/20/rubel-korut")
+    assert article["title"] == title

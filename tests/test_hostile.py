@@ -246,7 +246,7 @@ def crawled(tmp_path_factory):
         "article_pattern": "/keras/berita/",
     }
     # The seed story, and a topic that keeps everything (so every related link is wanted).
-    topics = [seed_topic(0.15), {"name": "semua", "min_relevance": 0}]
+    topics = [seed_topic(), {"name": "semua", "min_relevance": 0}]
     config = write_config(base / "config", [source], topics)
     db = base / "archive.db"
     try:

@@ -352,7 +352,7 @@ def test_an_offline_crawl_keeps_request_errors_off_the_screen_and_sums_itself_up
             },
             {"name": "kosong", "hosts": ["kosong.example"]},
         ]
-        config = write_config(tmp_path / "c", sources, [seed_topic(0.15)])
+        config = write_config(tmp_path / "c", sources, [seed_topic()])
         db = tmp_path / "archive.db"
         plain = run_pantau("crawl", "--config", str(config), "--db", str(db))
         log = tmp_path / "crawl.log"

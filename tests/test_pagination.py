@@ -89,3 +89,14 @@ def test_the_next_page_past_max_pages_is_found_and_the_spider_stops_there():
     beyond = f"{BASE}?page={MAX_PAGES + 1}"
     # The spider cuts the story there, and says so: it must see that there is more.
     assert next_page_url(last, [(beyond, "Halaman selanjutnya", "")]) == beyond
+
+
+def test_a_page_segment_before_the_number_is_part_of_the_page_not_of_the_story():
+    later = "https://x.id/read/kim-pulang/page/3"
+    assert first_page_url(later) == "https://x.id/read/kim-pulang"
+    assert (
+        first_page_url("https://x.id/read/kim-pulang/halaman/2/") == "https://x.id/read/kim-pulang"
+    )
+    assert next_page_url(later, [("https://x.id/read/kim-pulang/page/4", "4", "next")]) == (
+        "https://x.id/read/kim-pulang/page/4"
+    )

@@ -3,9 +3,9 @@
 import pytest
 from lxml import html as lxml_html
 
-from crawler.extract.article import clean_title
 from crawler.extract.cleanup import clean_body, find_credit
 from crawler.extract.dates import find_published_at
+from crawler.extract.headline import clean_title
 
 
 def page(body: str = "", head: str = "") -> lxml_html.HtmlElement:
@@ -116,6 +116,33 @@ def test_a_related_article_time_on_another_day_is_ignored():
             None,
             "https://voi.id/b",
             "Kim Jong Un: Rusia dan Korea Utara Bersatu",
+        ),
+        # Scripts written without spaces, and hosts under a country's second level.
+        (
+            "习近平致贺信为中拉深化航天合作指明方向--时政--人民网",
+            None,
+            "http://politics.people.com.cn/n1/2024/0424/c1001-40223222.html",
+            "习近平致贺信为中拉深化航天合作指明方向",
+        ),
+        (
+            "高知と宮崎に1メートルの津波注意報 気象庁：朝日新聞デジタル",
+            "朝日新聞デジタル",
+            None,
+            "高知と宮崎に1メートルの津波注意報 気象庁",
+        ),
+        # A colon inside a headline is no separator from a section's name.
+        (
+            "南海トラフ、一時調査 巨大地震：基準達せず",
+            None,
+            None,
+            "南海トラフ、一時調査 巨大地震：基準達せず",
+        ),
+        ("持ち株社長も引責 - 日本経済新聞", "日本経済新聞", None, "持ち株社長も引責"),
+        (
+            "Man kept six women chained in a basement - The Mirror",
+            None,
+            "https://www.mirror.co.uk/news/us-news/man-kept-six-women-chained-36501522",
+            "Man kept six women chained in a basement",
         ),
     ],
 )

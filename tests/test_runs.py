@@ -75,7 +75,7 @@ def story_web():
 
 def config_for(web, directory, feed="/kabar/rss.xml"):
     source = {"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [web.url(feed)]}
-    return write_config(directory, [source], [seed_topic(0.15)])
+    return write_config(directory, [source], [seed_topic()])
 
 
 def test_a_second_crawl_exits_at_once_or_waits(story_web, tmp_path):
@@ -205,7 +205,7 @@ def test_a_changed_threshold_judges_again_what_it_refused(story_web, tmp_path):
     assert rows(db, "select count(*) as n from articles where is_seed = 0")[0]["n"] == 0
     refused = rows(db, "select count(*) as n from urls where status = 'irrelevant'")[0]["n"]
     assert refused == ARTICLES
-    write_config(tmp_path / "c", [source], [seed_topic(0.15)])
+    write_config(tmp_path / "c", [source], [seed_topic()])
     relaxed = run_pantau("crawl", "--config", str(config), "--db", str(db))
     assert relaxed.returncode == 0, relaxed.stderr[-2000:]
     assert (

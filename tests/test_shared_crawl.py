@@ -201,7 +201,7 @@ def archive_web():
 
 def test_a_shared_run_walks_no_day_the_archive_has_walked(archive_web, clean_redis, tmp_path):
     sources = [{"name": "arsipdua", "hosts": ["127.0.0.1"], "archives": [archive_web.url(DAILY)]}]
-    topic = {**seed_topic(0.15), "since": "2023-09-16", "until": "2023-09-18"}
+    topic = {**seed_topic(), "since": "2023-09-16", "until": "2023-09-18"}
     config = write_config(tmp_path / "c", sources, [topic])
     db = tmp_path / "archive.db"
     first = run_pantau("crawl", "--config", str(config), "--db", str(db))
@@ -257,7 +257,7 @@ def _fast_config(web, directory, feed="/kabar/rss.xml"):
     """`config_for`'s, with the fast heartbeat in crawl.yml: ingest takes no -s, and reads it
     there."""
     source = {"name": "kabar", "hosts": ["127.0.0.1"], "feeds": [web.url(feed)]}
-    return write_config(directory, [source], [seed_topic(0.15)], {"settings": FAST_BEAT})
+    return write_config(directory, [source], [seed_topic()], {"settings": FAST_BEAT})
 
 
 def _killed_ingest(config, db, url) -> redis.Redis:

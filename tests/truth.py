@@ -53,7 +53,11 @@ def body_scores(text: str, truth: dict) -> tuple[float, float, float] | None:
     expected = body_truth(truth)
     if not expected:
         return None
-    ours, theirs = tokens(text), tokens(expected)
+    return token_scores(tokens(text), tokens(expected))
+
+
+def token_scores(ours: Counter, theirs: Counter) -> tuple[float, float, float]:
+    """Token precision, recall and F1 of one bag of tokens against the expected one."""
     overlap = sum((ours & theirs).values())
     if not overlap:
         return 0.0, 0.0, 0.0

@@ -43,7 +43,7 @@ from crawler.crawl.runner import (
 )
 from crawler.crawl.shared import NoIngest
 from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, serve_archive
-from crawler.extract.article import ExtractionError, extract_article
+from crawler.extract.article import ExtractionError, declared_url, extract_article
 
 # The --db of commands that read or change an archive, and never create one.
 EXISTING_ARCHIVE = "SQLite archive (must exist)"
@@ -337,7 +337,11 @@ def serve(config_dir, db_path, host, port, public):
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--url", default=None, help="URL the page was fetched from (for canonical links)")
+@click.option(
+    "--url",
+    default=None,
+    help="URL the page was fetched from (default: the page's own canonical URL, if absolute)",
+)
 @click.option(
     "--charset",
     default=None,
@@ -348,7 +352,8 @@ def extract(file, url, charset, config_dir):
     """Extract one saved page and print it as JSON.
 
     `notes` lists what was doubtful on the way (a page kept against some evidence, a
-    container trimmed or set aside).
+    container trimmed or set aside). Without --url the page is judged with the canonical
+    URL it declares, and `notes` says so.
 
     Example:
 
@@ -356,11 +361,18 @@ def extract(file, url, charset, config_dir):
     """
     if charset and not resolve_encoding(charset):
         raise click.BadParameter(f"unknown charset: {charset!r}", param_hint="--charset")
+    judged_with = None
     try:
         rules = body_rules(outlets_if_any(config_dir))
-        article = extract_article(file.read_bytes(), url, charset=charset, rules=rules)
+        page = file.read_bytes()
+        # Where a page lives says much of what it is (a site's front page, a story's id).
+        judged_with = None if url else declared_url(page, charset)
+        article = extract_article(page, url or judged_with, charset=charset, rules=rules)
     except ExtractionError as error:
-        raise click.ClickException(f"{file}: no article: {error}")
+        how = f" (judged with the page's canonical URL {judged_with})" if judged_with else ""
+        raise click.ClickException(f"{file}: no article: {error}{how}")
+    if judged_with:
+        article["notes"].append(f"judged with the page's canonical URL {judged_with}")
     click.echo(json.dumps(article, ensure_ascii=False, indent=2))
 
 

@@ -98,7 +98,8 @@ def _story(url: str) -> tuple[str, str]:
 
 def _stem(path: str) -> str:
     return (
-        re.sub(r"/(?:all|\d{1,2})$", "", path.rstrip("/"))
+        # "/judul/page/3" is page 3 of "/judul", not of "/judul/page".
+        re.sub(r"(?:/page|/halaman)?/(?:all|\d{1,2})$", "", path.rstrip("/"), flags=re.I)
         if PAGE_SUFFIX.search(path) or path.rstrip("/").endswith("/all")
         else path.rstrip("/")
     )

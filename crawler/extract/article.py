@@ -6,35 +6,51 @@ network or the database, so the crawler, `pantau extract` and the tests share it
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import trafilatura
+from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.metadata import (
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_title,
+    extract_url,
+)
 from trafilatura.settings import Document
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from crawler.config.rules import BodyRules, rules_for
-from crawler.extract.body import choose_body, container_text, generic_body, wrap_leads
+from crawler.extract.body import (
+    choose_body,
+    container_text,
+    end_of_story,
+    generic_body,
+    wrap_leads,
+)
 from crawler.extract.cleanup import Cleaned, clean_body
-from crawler.extract.dates import find_published_at
+from crawler.extract.dates import find_published_at, structured_dates
+from crawler.extract.headline import find_headline
 from crawler.extract.pagetype import judge, page_signals
-from crawler.text import detect_language
-from crawler.urls import normalize_url, pick_canonical, registrable_domain
+from crawler.text import detect_language, text_size
+from crawler.urls import normalize_url, pick_canonical
 
 # trafilatura 2.3 returns a few words for navigation-only pages instead of None.
 MIN_TEXT_CHARS = 250
 NAMED_MIN_CHARS = 80
 RUBRIC_WORDS = 3
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:»]\s+|:\s+")
 # htmldate's extensive search guesses from any year in the text ("2019" -> 2019-01-01);
 # a story about a 2019 summit is not published in 2019. Dates must come from markup or URL.
-DATE_PARAMS = {"extensive_search": False, "original_date": True}
+DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
 # What meta "author" tags hold when they name the company or the web agency, not a person.
 PUBLISHER_AS_AUTHOR = re.compile(r"\b(cyber media|media baru|web design|development)\b", re.I)
 # C0 control characters but tab, newline and carriage return. No text holds them, and one
 # (or a reference to one, "&#2;") makes lxml and trafilatura lose the page's text.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The same characters, looked for one by one before any is replaced: `in` scans a page far
+# faster than a character class does, and almost no page holds one.
+CONTROL_CHARACTERS = [chr(code) for code in range(32) if chr(code) not in "\t\n\r"]
 CONTROL_REFERENCE = re.compile(
     r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]));"
 )
@@ -65,18 +81,20 @@ def extract_article(
     was doubtful or overruled on the way. Raises ExtractionError with the reason when the
     page holds no article.
     """
+    # One parse serves every step: trafilatura works on a copy of the tree it is given.
     tree = parse_html(html, charset)
-    signals = page_signals(tree, url, article_pattern)
-    # Read the named body container first: trafilatura cleans the tree it is given.
+    stamps = structured_dates(tree)
+    signals = page_signals(tree, url, article_pattern, stamps=stamps)
+    # Read the named body container as the page has it, before wrap_leads reshapes it.
     container = container_text(tree, rules_for(url, rules or []))
     wrap_leads(tree)
-    document = _trafilatura(tree, url, with_metadata=True, date_extraction_params=DATE_PARAMS)
+    document = _trafilatura(tree)
     if document is None and not container:
         raise ExtractionError("no article text found")
-    found = document.as_dict() if document else {}
-    generic = _generic_body(document, html, url, charset)
+    generic = _generic_body(document, tree)
     named = clean_body(container[0]) if container else None
     cleaned, notes = choose_body(named, generic, container[1] if container else "")
+    end_of_story(cleaned, tree)
     notes = cleaned.notes + notes
     # A container is trusted with less text than a page-wide guess: photo stories are short.
     min_chars = NAMED_MIN_CHARS if cleaned is named else MIN_TEXT_CHARS
@@ -85,42 +103,64 @@ def extract_article(
     is_article, verdict = judge(signals, cleaned)
     if not is_article:
         raise ExtractionError(f"not an article page: {verdict[0]}")
-    title = clean_title(found.get("title") or _first_heading(tree), tree, url)
+    found = _metadata(tree, url, with_author=not cleaned.reporters)
+    headline = find_headline(tree, url, cleaned.text, found.title)
+    title = headline.text
     if not title:
         raise ExtractionError("no title")
     text = without_headline(cleaned.text, title)
-    reporters = cleaned.reporters or _split_authors(found.get("author"))
+    reporters = cleaned.reporters or _split_authors(found.author)
     return {
         "url": _article_url(url, _declared_canonical(tree), allowed_hosts or []),
         "title": title,
         "author": "; ".join(reporters) or None,
         "editor": "; ".join(cleaned.editors) or None,
         "credit": cleaned.credit,
-        "published_at": find_published_at(tree, found.get("date")),
+        "published_at": find_published_at(tree, found.date, stamps),
         "text": text,
         "language": detect_language(text, tree.get("lang")),
-        "notes": verdict + notes,
+        "notes": verdict + notes + headline.notes,
     }
 
 
-def _trafilatura(tree: lxml_html.HtmlElement, url: str | None, **options: Any) -> Document | None:
-    """trafilatura's extraction with tables, and with links kept for `generic_body` to
-    find link lists by (it drops them before the text is read)."""
+def _trafilatura(tree: lxml_html.HtmlElement, **options: Any) -> Document | None:
+    """trafilatura's body with tables, and with links kept for `generic_body` to find link
+    lists by (it drops them before the text is read). Without the page's URL: the links'
+    text is what counts, and resolving every link's target against it is work for nothing."""
     document = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, include_tables=True, include_links=True, **options
+        tree, include_comments=False, include_tables=True, include_links=True, **options
     )
     return document if isinstance(document, Document) else None
 
 
-def _generic_body(
-    document: Document | None, html: str | bytes, url: str | None, charset: str | None
-) -> Cleaned:
+def _metadata(tree: lxml_html.HtmlElement, url: str | None, with_author: bool) -> Document:
+    """trafilatura's title, author and day of publication, found as its `extract_metadata`
+    finds them, without what Pantau never reads (categories, tags, licence, site name) and
+    without its search of the page for an author unless `with_author` (the body's staff
+    lines name the reporters more surely)."""
+    found = examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    try:
+        found = extract_meta_json(tree, found)
+    except Exception:  # trafilatura's own call guards against its JSON-LD reader's bugs too
+        pass
+    found.title = found.title or extract_title(tree)
+    if with_author and not found.author:
+        found.author = extract_author(tree)
+    found.url = found.url or extract_url(tree, url)
+    found.date = find_date(tree, **DATE_PARAMS, url=found.url)
+    found.clean_and_trim()
+    return found
+
+
+def _generic_body(document: Document | None, tree: lxml_html.HtmlElement) -> Cleaned:
     """trafilatura's body without link lists; when little is left, its precise mode's."""
     generic = generic_body(document.body if document else None)
     if _long_enough(generic.text):
         return generic
     # The first pick was a teaser grid or a menu; precision mode looks past them.
-    second = _trafilatura(parse_html(html, charset), url, favor_precision=True)
+    second = _trafilatura(tree, favor_precision=True)
     precise = generic_body(second.body if second else None)
     if _long_enough(precise.text):
         precise.notes.append("trafilatura's first pick was too short; used its precise mode")
@@ -160,7 +200,7 @@ def extract_later_part(
     except ExtractionError:
         return ""
     container = container_text(tree, rules_for(url, rules or []))
-    document = _trafilatura(tree, url)
+    document = _trafilatura(tree)
     generic = generic_body(document.body if document else None)
     named = clean_body(container[0]) if container else None
     cleaned, _ = choose_body(named, generic, "")
@@ -178,12 +218,8 @@ def without_headline(text: str, title: str) -> str:
 
 
 def _long_enough(text: str, min_chars: int = MIN_TEXT_CHARS) -> bool:
-    return len(text) >= min_chars and len(text.split()) >= min_chars // 6
-
-
-def _first_heading(tree: lxml_html.HtmlElement) -> str | None:
-    headings = [" ".join(h.text_content().split()) for h in tree.xpath("//h1")]
-    return next((h for h in headings if h), None)
+    # Words in any script (Chinese has no spaces to count); six characters a word otherwise.
+    return len(text) >= min_chars and text_size(text) >= min_chars // 6
 
 
 def parse_html(html: str | bytes, charset: str | None = None) -> lxml_html.HtmlElement:
@@ -215,7 +251,10 @@ def looks_binary(text: str) -> bool:
 
 def without_control_characters(html: str) -> str:
     """The page with its control characters, and references to them, made spaces."""
-    return CONTROL_CHARACTER.sub(" ", CONTROL_REFERENCE.sub(" ", html))
+    html = CONTROL_REFERENCE.sub(" ", html)
+    if any(character in html for character in CONTROL_CHARACTERS):
+        html = CONTROL_CHARACTER.sub(" ", html)
+    return html
 
 
 def decode(body: bytes, charset: str | None = None) -> str:
@@ -243,25 +282,6 @@ def decode(body: bytes, charset: str | None = None) -> str:
     return body.decode("cp1252", errors="replace")
 
 
-def clean_title(meta_title: str | None, tree: lxml_html.HtmlElement, url: str | None) -> str | None:
-    """The headline as the reader sees it: without " - Kompas.com" or "KapanLagi.com: "."""
-    if not meta_title:
-        return None
-    meta_title = " ".join(meta_title.split())
-    for heading in tree.xpath("//h1|//h2"):
-        words = " ".join(heading.text_content().split())
-        if len(words) >= 15 and words != meta_title and words in meta_title:
-            return words
-    site_names = _site_names(tree, url)
-    segments = [s.strip() for s in TITLE_SEPARATORS.split(meta_title) if s.strip()]
-    while len(segments) > 1 and _is_site_name(segments[-1], site_names):
-        meta_title = meta_title[: meta_title.rfind(segments.pop())].rstrip(" |-–—:»")
-    while len(segments) > 1 and _is_site_name(segments[0], site_names):
-        meta_title = meta_title[meta_title.find(segments[0]) + len(segments.pop(0)) :]
-        meta_title = meta_title.lstrip(" |-–—:»")
-    return meta_title or None
-
-
 def _article_url(url: str | None, declared: str | None, allowed_hosts: list[str]) -> str | None:
     if url:
         return pick_canonical(url, declared, allowed_hosts)
@@ -271,32 +291,18 @@ def _article_url(url: str | None, declared: str | None, allowed_hosts: list[str]
     return None
 
 
+def declared_url(html: str | bytes, charset: str | None = None) -> str | None:
+    """The absolute URL a saved page declares for itself (rel=canonical, else og:url), or
+    None. Raises ExtractionError when the page is no HTML."""
+    return _article_url(None, _declared_canonical(parse_html(html, charset)), [])
+
+
 def _declared_canonical(tree: lxml_html.HtmlElement) -> str | None:
     for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
         values = [v.strip() for v in tree.xpath(xpath) if v.strip()]
         if values:
             return values[0]
     return None
-
-
-def _site_names(tree: lxml_html.HtmlElement, url: str | None) -> set[str]:
-    names = {n.strip().lower() for n in tree.xpath('//meta[@property="og:site_name"]/@content')}
-    host = urlsplit(url or "").hostname
-    if host:
-        names.add(registrable_domain(host).split(".")[0])
-    return {n for n in names if n}
-
-
-def _is_site_name(segment: str, site_names: set[str]) -> bool:
-    """ "Kompas.com Regional", "Republika Online", "ANTARA News", "Tempo Gaya", "Musik"."""
-    lowered = segment.lower()
-    if len(segment.split()) > 4:
-        return False
-    squashed = re.sub(r"\W", "", lowered)  # "ANTARA News" is antaranews.com
-    names = {re.sub(r"\W", "", name) for name in site_names}
-    if any(name and (name in squashed or squashed in name) for name in names):
-        return True
-    return bool(re.search(r"\.(com|co\.id|id|net|tv)\b", lowered))
 
 
 def _split_authors(author: str | None) -> list[str]:

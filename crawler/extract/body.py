@@ -10,7 +10,9 @@ that runs far past it or holds a small part of it is trimmed or set aside, with 
 import copy
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
+from functools import lru_cache
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -18,7 +20,7 @@ from lxml.cssselect import CSSSelector
 from trafilatura.xml import xmltotxt
 
 from crawler.config.rules import BodyRules
-from crawler.extract.cleanup import Cleaned, clean_body
+from crawler.extract.cleanup import Cleaned, clean_body, end_at_closing_code
 from crawler.text import tokens
 
 BLOCK_TAGS = {
@@ -71,6 +73,18 @@ PROSE_WORDS = 20
 MIN_LOOSE_LEAD = 100
 # Below this a generic body is no yardstick (a photo page's captions, a failed guess).
 MIN_COMPARABLE_CHARS = 250
+# A teaser block holds its lede and, besides, a headline and a label or a date: up to this
+# many characters more. A story's container holds more than one paragraph.
+TEASER_EXTRA_CHARS = 250
+# How far up from a paragraph its teaser block may be (paragraph, text box, item).
+TEASER_DEPTH = 3
+# Words of a line that find its element on the page.
+PROBE_WORDS = 8
+HEADLINE_LINK_WORDS = 3
+TEXT_BLOCKS_WITH = (
+    "//body//*[self::p or self::div or self::li or self::span or self::td or self::dd "
+    "or self::section or self::article][contains(normalize-space(.), $probe)]"
+)
 
 
 def container_text(tree: lxml_html.HtmlElement, outlet: BodyRules | None) -> tuple[str, str] | None:
@@ -79,7 +93,7 @@ def container_text(tree: lxml_html.HtmlElement, outlet: BodyRules | None) -> tup
     selectors = [(s, f"{outlet.name} rules") for s in outlet.body] if outlet else []
     selectors += [(s, "articleBody markup") for s in GENERIC_BODY]
     for selector, origin in selectors:
-        matches = CSSSelector(selector)(tree)
+        matches = compiled(selector)(tree)
         if matches:
             drop = (
                 ALWAYS_DROP + "".join(f", {extra}" for extra in outlet.drop)
@@ -91,10 +105,17 @@ def container_text(tree: lxml_html.HtmlElement, outlet: BodyRules | None) -> tup
     return None
 
 
+@lru_cache(maxsize=256)
+def compiled(selector: str) -> CSSSelector:
+    """The selector compiled once: compiling costs more than matching, and the same few
+    selectors run on every page."""
+    return CSSSelector(selector)
+
+
 def block_text(element: lxml_html.HtmlElement, drop: str) -> str:
     """The element's text with a line per block and per <br><br>; furniture removed."""
     element = copy.deepcopy(element)
-    for unwanted in CSSSelector(drop)(element):
+    for unwanted in compiled(drop)(element):
         if unwanted is not element:
             unwanted.drop_tree()
     for block in list(element.iter("p", "li", "div", "h2", "h3", "h4")):
@@ -255,3 +276,48 @@ def wrap_leads(tree: lxml_html.HtmlElement) -> None:
         for node in leading:
             lead.append(node)  # moves the node, with its tail
         div.insert(0, lead)
+
+
+def end_of_story(cleaned: Cleaned, tree: lxml_html.HtmlElement) -> None:
+    """Cut other stories' ledes after the body's closing code (`end_at_closing_code`), judged
+    with the page's teaser blocks."""
+    end_at_closing_code(cleaned, teaser_test(tree))
+
+
+def teaser_test(tree: lxml_html.HtmlElement) -> Callable[[str], bool]:
+    """A test for a line of the body: does it sit in a teaser block on the page, a small
+    block that holds it and a link to another page (a headline, a thumbnail)?
+
+    The page is searched only when the test is asked: most bodies never need it.
+    """
+
+    def in_teaser(line: str) -> bool:
+        words = line.split()
+        if not words:
+            return False
+        found = tree.xpath(TEXT_BLOCKS_WITH, probe=" ".join(words[:PROBE_WORDS]))
+        if not found:
+            return False
+        # Document order puts a block after the blocks that hold it: the last is innermost.
+        element = found[-1]
+        text = " ".join(words)
+        limit = len(text) + TEASER_EXTRA_CHARS
+        for _ in range(TEASER_DEPTH):
+            if element is None or len(" ".join(element.text_content().split())) > limit:
+                return False
+            if any(_links_away(link, text) for link in element.iter("a")):
+                return True
+            element = element.getparent()
+        return False
+
+    return in_teaser
+
+
+def _links_away(link: lxml_html.HtmlElement, line: str) -> bool:
+    """A link to another page that is not part of the line: a headline or a thumbnail."""
+    if not link.get("href"):
+        return False
+    words = " ".join(link.text_content().split())
+    if words:
+        return len(words.split()) >= HEADLINE_LINK_WORDS and words not in line
+    return link.find(".//img") is not None

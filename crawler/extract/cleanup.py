@@ -7,7 +7,10 @@ the people (reporter, editor) and the wire credit ("ANTARA", "Reuters").
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from crawler.text import content_words, text_size
 
 DATE = r"(?:[a-z]+\s*,?\s*)?\d{1,2}[\s/.-]+(?:\d{1,2}|[a-z]{3,9})[\s/.-]+\d{4}"
 CLOCK = r"\d{1,2}[:.]\d{2}(?::\d{2})?"
@@ -43,7 +46,8 @@ MIN_STORY_CHARS = 200
 # Lines that are furniture as a whole. Each is anchored at both ends: a sentence that
 # merely mentions "foto" or "halaman" is never touched.
 FURNITURE_LINES = [
-    r"(?:baca|simak|lihat|cek) juga\b.{0,250}",
+    # "Baca juga: ...", also after a call: "Yuk, Simak Juga Video ini!"
+    r"(?:(?:yuk|ayo|mari)\W{1,3})?(?:baca|simak|lihat|cek|tonton) juga\b.{0,250}",
     r"(?:artikel|berita|foto|video) (?:terkait|lainnya|pilihan)\b.{0,250}",
     r"advertisement|iklan|scroll to (?:continue|resume)(?: with| reading)? content",
     r"(?:home|beranda)\s*[>»/].{0,120}",
@@ -76,6 +80,33 @@ FURNITURE_LINES = [
     r"(?:simak|baca|lihat|cek) .{0,80} lainnya!?",
 ]
 FURNITURE = re.compile(r"^\s*(?:" + "|".join(FURNITURE_LINES) + r")\s*$", re.IGNORECASE)
+# Share bars, counters and gallery buttons: a line made of nothing else is a widget, its
+# parts run together or not ("17Shares / Facebook Twitter Email Copy Link", "LOAD MORELIHAT
+# SEMUA", "Like (0) Dislike (0)", "1,2K dibaca", "3 / 12").
+SOCIAL_NETWORK = (
+    r"facebook|twitter|whatsapp|telegram|line|linkedin|pinterest|google\+|e-?mail|instagram"
+    r"|tiktok|youtube|threads|messenger|reddit|tumblr|kakaotalk|weibo|wechat"
+)
+WIDGET_LABEL = (
+    r"bagikan|dibagikan|shares?|tweet|copy link|copy url|salin (?:tautan|link|url)"
+    r"|(?:link|tautan) (?:tersalin|disalin)|load more|muat lebih banyak|show more|see all"
+    r"|view all|(?:lihat|tampilkan) (?:semua|lebih banyak|lainnya|galeri)|like|dislike"
+    r"|rate artikel ini|suka|komentar|comments?|views?|dibaca|telah dilihat|dilihat|kali"
+)
+GALLERY_POSITION = r"\d{1,3}\s*(?:/|dari|of)\s*\d{1,3}"
+COUNTER = rf"{GALLERY_POSITION}|\(\d+\)|\d+(?:[.,]\d+)?\s*(?:(?:rb|ribu|k|jt|m)\b)?"
+# Each part is matched atomically, so a long line that is not a widget fails at once.
+WIDGET = re.compile(
+    rf"^\s*(?:(?>{WIDGET_LABEL}|{SOCIAL_NETWORK}|{COUNTER})[\s/|·•:,-]*+)++$", re.IGNORECASE
+)
+# A line of numbers alone is a table's or a list's, and a platform's name alone may be an
+# item of a story's list: a widget line has a widget's word, or two platforms side by side.
+WIDGET_WORD = re.compile(WIDGET_LABEL, re.IGNORECASE)
+# Parts of a widget that may be something else alone: a number, a platform's name.
+WIDGET_PART = re.compile(rf"^\s*(?:{SOCIAL_NETWORK}|{COUNTER})\s*$", re.IGNORECASE)
+# "2 / 4" alone on its line is a gallery's position (a date is "(5/9)", in the text).
+GALLERY_COUNTER = re.compile(rf"^\s*{GALLERY_POSITION}\s*$", re.IGNORECASE)
+NETWORK_WORD = re.compile(SOCIAL_NETWORK, re.IGNORECASE)
 TABLE_ROW = re.compile(r"\s*\|(.*)\|\s*")
 # "Editor: Budi", "Penulis : Rina Hartati", "Pewarta: Nur Imansyah"
 STAFF_LINE = re.compile(
@@ -84,9 +115,31 @@ STAFF_LINE = re.compile(
     re.IGNORECASE,
 )
 EDITOR_ROLES = {"editor", "penyunting", "redaktur"}
+# "Baca berita menarik lainnya di ...": a line that closes a story, as an editor's line does.
+MORE_NEWS_LINE = re.compile(
+    r"^\s*(?:baca|simak|lihat|cek|ikuti)\s+(?:juga\s+)?(?:berita|artikel|info|kabar)\b.{0,80}"
+    r"\blainnya\b",
+    re.IGNORECASE,
+)
+# What opens a paragraph that goes on with the story before it: a pronoun, a connective,
+# a quotation mark. Another story's lede opens on its own subject or dateline.
+CONTINUATION = re.compile(
+    r"^\s*(?:[\"“‘']|(?:ia|dia|mereka|beliau|namun|tetapi|tapi|sementara itu|selain itu"
+    r"|adapun|hal (?:itu|ini|tersebut)|kemudian|lalu|sebelumnya|selanjutnya|sebab|karena itu"
+    r"|oleh karena itu|dengan demikian|di sisi lain|meski(?:pun)?|bahkan|akibatnya|ketika itu"
+    r"|he|she|they|it|however|meanwhile|but|also|still|yet)\b)",
+    re.IGNORECASE,
+)
+# Capitalised words after a sentence's first: the names a paragraph is about.
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w-]*")
+# A paragraph that shares less than this share of its names, and of its words, with the
+# story before it is about something else: a continuation names the story's people again.
+OWN_SUBJECT = 0.5
 # Closing staff codes at the very end: "(ant)", "(Mvi/Ali)", "(dmr)", "(Cas/Isk)",
-# "(bgs/rul)", "(*)", "(ant/ros/ulf)", "(c02/rdr)".
-STAFF_CODE = r"\(\s*(?:\*|[A-Za-z*][A-Za-z0-9*]{1,5}(?:\s*/\s*[A-Za-z*][A-Za-z0-9*]{0,5})*)\s*\)"
+# "(bgs/rul)", "(*)", "(ant/ros/ulf)", "(c02/rdr)", and desk codes with a number: "(H-4)",
+# "(Ant/H-2)", "(Z-6)". A lone letter, "(a)", is a list item, not a code.
+_CODE_PART = r"[A-Za-z*](?:[A-Za-z0-9*]{1,5}|[A-Za-z0-9*]{0,4}-\d{1,3})"
+STAFF_CODE = rf"\(\s*(?:\*|{_CODE_PART}(?:\s*/\s*(?:{_CODE_PART}|[A-Za-z*]))*)\s*\)"
 TRAILING_CODE = re.compile(rf"(?:(?<=[.!?\"”'])|^)\s*{STAFF_CODE}\s*$")
 # Embedded players and widgets, wherever they sit in a line: "[Gambas:Video CNN]".
 EMBED_MARKER = re.compile(r"\[\s*gambas\s*:[^\]]{0,80}\]", re.IGNORECASE)
@@ -131,6 +184,9 @@ class Cleaned:
     notes: list[str] = field(default_factory=list)
     # Characters cut away as lists of other stories: a listing page is mostly that.
     listed_chars: int = 0
+    # Indexes of the lines after which a closing line ("Editor: ...", "Baca berita
+    # lainnya") stood: where the story may end though text follows.
+    closing_lines: list[int] = field(default_factory=list)
 
 
 def clean_body(text: str) -> Cleaned:
@@ -144,7 +200,8 @@ def clean_body(text: str) -> Cleaned:
     if story_end < len(lines):
         result.notes.append(f"cut {len(lines) - story_end} line(s) of other news after the story")
     kept: list[str] = []
-    for line in lines[:story_end]:
+    widgets = _widget_lines(lines[:story_end])
+    for index, line in enumerate(lines[:story_end]):
         # A table row ("| Penulis | : Aditya |") is judged by its cells' text.
         cells = TABLE_ROW.fullmatch(line)
         plain = " ".join(re.split(r"\s*\|\s*", cells.group(1))) if cells else line
@@ -154,19 +211,33 @@ def clean_body(text: str) -> Cleaned:
         pieces = [plain] if cells else re.split(r"\s+\|\s+", line)
         staff = [STAFF_LINE.match(piece) for piece in pieces]
         if all(staff):
+            roles = set()
             for match in staff:
                 assert match is not None
                 names = _split_names(match.group("names"))
                 role = match.group("role").lower()
+                roles.add(role)
                 (result.editors if role in EDITOR_ROLES else result.reporters).extend(names)
+            if kept and roles & EDITOR_ROLES:
+                result.closing_lines.append(len(kept) - 1)
             continue
         source = SOURCE_LINE.match(line)
         if source:
             result.credit = result.credit or source.group("credit").strip()
             continue
+        if index in widgets:
+            continue
         if FURNITURE.match(line):
+            if kept and MORE_NEWS_LINE.match(line):
+                result.closing_lines.append(len(kept) - 1)
             continue
         kept.append(line)
+    if widgets:
+        shown = ", ".join(f'"{_shorten(lines[index])}"' for index in sorted(widgets)[:3])
+        more = ", ..." if len(widgets) > 3 else ""
+        result.notes.append(
+            f"dropped {len(widgets)} share or gallery widget line(s): {shown}{more}"
+        )
     while kept and TRAILING_CODE.search(kept[-1]):
         stripped = TRAILING_CODE.sub("", kept[-1]).rstrip()
         if stripped:
@@ -176,6 +247,91 @@ def clean_body(text: str) -> Cleaned:
     result.text = "\n".join(kept)
     result.credit = result.credit or find_credit(result.text)
     return result
+
+
+def end_at_closing_code(cleaned: Cleaned, in_teaser: Callable[[str], bool] | None) -> None:
+    """The story ended at its closing code ("(H-4)", "(Ant/H-2)") or editor's line when every
+    line after it reads as another story's lede: its own subject, no continuation, and (by
+    `in_teaser`, a test on the page) beside a link in a teaser block. Those lines are cut,
+    with a note; when the signals disagree the lines stay, and a note says so. Codes inside
+    the text go either way: they are furniture wherever they sit. `cleaned` is changed in
+    place: it stays the body that was chosen.
+    """
+    lines = cleaned.text.splitlines()
+    coded = {i for i, line in enumerate(lines[:-1]) if TRAILING_CODE.search(line)}
+    ends = sorted(coded | {i for i in cleaned.closing_lines if i < len(lines) - 1})
+    notes: list[str] = []
+    listed = 0
+    for end in ends:
+        story, tail = lines[: end + 1], lines[end + 1 :]
+        if sum(len(line) for line in story) < MIN_STORY_CHARS:
+            continue
+        code = TRAILING_CODE.search(story[-1])
+        marker = f"closing code {code.group().strip()}" if code else "closing staff line"
+        story_words = set(content_words("\n".join(story)))
+        ledes = [line for line in tail if _reads_as_another_lede(line, story_words)]
+        if not ledes:
+            continue
+        if len(ledes) < len(tail):
+            reason = "others continue the story"
+        elif in_teaser is None:
+            reason = "the page was not there to show their links"
+        elif all(in_teaser(line) for line in tail):
+            notes = [f"cut {len(tail)} line(s) after the {marker}: other stories' ledes, by links"]
+            listed = sum(len(line) for line in tail)
+            lines = story
+            break
+        else:
+            reason = "not all of them sit by a link"
+        notes = notes or [
+            f"kept {len(tail)} line(s) after the {marker}: {len(ledes)} read like other "
+            f"stories' ledes, but {reason}"
+        ]
+    for index in coded:
+        if index < len(lines):
+            lines[index] = TRAILING_CODE.sub("", lines[index]).rstrip()
+    cleaned.text = "\n".join(line for line in lines if line)
+    cleaned.notes.extend(notes)
+    cleaned.listed_chars += listed
+    cleaned.closing_lines = []
+
+
+def _reads_as_another_lede(line: str, story_words: set[str]) -> bool:
+    """A paragraph of its own subject: most of its names and words are not the story's, and
+    it does not open as a continuation does."""
+    words = set(content_words(line))
+    if not words or CONTINUATION.match(line):
+        return False
+    names = set(content_words(" ".join(NAME.findall(line))))
+    name_share = len(names & story_words) / len(names) if names else 0.0
+    return len(words & story_words) < OWN_SUBJECT * len(words) and name_share < OWN_SUBJECT
+
+
+def _widget_lines(lines: list[str]) -> set[int]:
+    """Indexes of share bars, counters and gallery buttons. A number or a platform's name
+    alone on its line counts only next to a widget line ("17" above "Shares", a share bar
+    one button a line): a list of years or of platforms in a story stays."""
+    widgets = {i for i, line in enumerate(lines) if _is_widget(line)}
+    parts = {i for i, line in enumerate(lines) if WIDGET_PART.match(line)} - widgets
+    if not widgets or not parts:
+        return widgets
+    # One sweep each way reaches every run of parts that touches a widget.
+    for index in [*sorted(parts), *sorted(parts, reverse=True)]:
+        if {index - 1, index + 1} & widgets:
+            widgets.add(index)
+    return widgets
+
+
+def _is_widget(line: str) -> bool:
+    if GALLERY_COUNTER.match(line):
+        return True
+    if not WIDGET.match(line):
+        return False
+    return bool(WIDGET_WORD.search(line)) or len(NETWORK_WORD.findall(line)) >= 2
+
+
+def _shorten(line: str, size: int = 40) -> str:
+    return line if len(line) <= size else line[: size - 3].rstrip() + "..."
 
 
 def other_news_start(lines: list[str]) -> int:
@@ -198,7 +354,7 @@ def other_news_start(lines: list[str]) -> int:
         story = lines[:start]
         tail = lines[start:]
         if sum(len(line) for line in story) >= MIN_STORY_CHARS and all(
-            len(line.split()) <= TEASER_MAX_WORDS for line in tail
+            text_size(line) <= TEASER_MAX_WORDS for line in tail
         ):
             return start
     return len(lines)
@@ -222,7 +378,7 @@ def is_furniture(line: str) -> bool:
     """True for a line that `clean_body` would remove (used by the benchmark's leak count)."""
     line = line.strip()
     return bool(FURNITURE.match(line) or STAFF_LINE.match(line) or SOURCE_LINE.match(line)) or bool(
-        TRAILING_CODE.search(line) and len(line) < 20
+        TRAILING_CODE.search(line) and len(line) < 20 or _is_widget(line)
     )
 
 

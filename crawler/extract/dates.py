@@ -9,6 +9,7 @@ import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from lxml import etree
 from lxml import html as lxml_html
 
 ZONES = {"WIB": 7, "WITA": 8, "WIT": 9}
@@ -71,6 +72,21 @@ WEEKDAY_DATES = [
         re.IGNORECASE,
     ),
 ]
+# English editions, month first: "Sep. 18, 2023, 14:30", "September 18, 2023 at 2:30".
+# The month starts after a non-letter, so the search skips the inside of every word (no
+# month name starts there) instead of trying each letter.
+MONTH_FIRST = re.compile(
+    r"(?<![A-Za-z])"
+    + _MONTH
+    + r"\.?\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})[\s,|\-–at]{0,12}?\s*"
+    + _CLOCK
+    + _ZONE,
+    re.IGNORECASE,
+)
+VISIBLE_TEXT = etree.XPath(".//text()[not(parent::script or parent::style)]", smart_strings=False)
+# What every month-first dateline holds ("18, 2023"): quick to look for, where a month name
+# can start at any word of the page; without it MONTH_FIRST is not searched.
+MONTH_FIRST_DAY_YEAR = re.compile(r"\d,\s+\d{4}")
 VISIBLE_PATTERNS = [
     # "Senin, 18 Sep 2023 14:30 WIB", "Selasa, 16 Februari 2016 | 14:38 WIB",
     # "on 16 Feb 2016 at 09:10 WIB"
@@ -82,11 +98,7 @@ VISIBLE_PATTERNS = [
         + _ZONE,
         re.IGNORECASE,
     ),
-    # English editions, month first: "Sep. 18, 2023, 14:30", "September 18, 2023 at 2:30"
-    re.compile(
-        _MONTH + r"\.?\s+(?P<day>\d{1,2}),\s+(?P<year>\d{4})[\s,|\-–at]{0,12}?\s*" + _CLOCK + _ZONE,
-        re.IGNORECASE,
-    ),
+    MONTH_FIRST,
     # "18/09/2023, 14:30 WIB", "18-09-2023 14:30"
     re.compile(
         r"(?P<day>\d{1,2})[/-](?P<mon>\d{1,2})[/-](?P<year>\d{4})[\s,|\-–]{1,6}" + _CLOCK + _ZONE,
@@ -95,18 +107,33 @@ VISIBLE_PATTERNS = [
 ]
 
 
-def find_published_at(tree: lxml_html.HtmlElement, day_hint: str | None) -> str | None:
+def find_published_at(
+    tree: lxml_html.HtmlElement, day_hint: str | None, stamps: list[str] | None = None
+) -> str | None:
     """ISO 8601 publication time with offset, or the day (YYYY-MM-DD) when no time is given.
 
     `day_hint` is trafilatura's day; a structured or visible time is kept only when it is
     on the same day (or trafilatura found none), so that a "related articles" timestamp
-    cannot replace the article's own.
+    cannot replace the article's own. `stamps` are the page's `structured_dates`, when
+    the caller has them already.
     """
-    visible = visible_datelines(tree)
-    for raw in structured_dates(tree):
-        moment = parse_iso(raw, visible)
+    # Searching the page's text for datelines is the costly part: done only when no stamp
+    # answers, or when a UTC stamp's clock is written on the page (it may be WIB, mislabelled).
+    text: str | None = None
+    visible: list[datetime] | None = None
+    for raw in structured_dates(tree) if stamps is None else stamps:
+        moment = _parse_stamp(raw)
+        if moment is not None and moment.utcoffset() == timedelta(0):
+            text = page_text(tree) if text is None else text
+            if _clock_written(moment, text):
+                visible = datelines(text) if visible is None else visible
+                moment = _utc_or_shown(moment, visible)
+            else:
+                moment = moment.astimezone(WIB)
         if moment is not None and _same_day(moment, day_hint):
             return moment.isoformat()
+    if visible is None:
+        visible = datelines(page_text(tree) if text is None else text)
     for moment in visible:
         if _same_day(moment, day_hint):
             return moment.isoformat()
@@ -134,10 +161,22 @@ def structured_dates(tree: lxml_html.HtmlElement) -> list[str]:
 
 def visible_datelines(tree: lxml_html.HtmlElement) -> list[datetime]:
     """Local date-and-times written in the page's text: those with WIB/WITA/WIT first."""
+    return datelines(page_text(tree))
+
+
+def page_text(tree: lxml_html.HtmlElement) -> str:
+    """The text a reader sees, a space between its pieces: a script's strings (cookie
+    expiry dates, JSON stamps) are no dateline."""
     body = tree.find("body")
-    text = " ".join((body if body is not None else tree).itertext())
+    return " ".join(VISIBLE_TEXT(body if body is not None else tree))
+
+
+def datelines(text: str) -> list[datetime]:
+    """`visible_datelines` of a page's text."""
     moments = []
     for pattern in VISIBLE_PATTERNS:
+        if pattern is MONTH_FIRST and not MONTH_FIRST_DAY_YEAR.search(text):
+            continue
         for match in pattern.finditer(text):
             moment = _from_match(match)
             if moment is not None:
@@ -153,6 +192,14 @@ def parse_iso(raw: str, visible: list[datetime]) -> datetime | None:
     dateline shows the stamp's clock time rather than the clock time seven hours later,
     we believe the page.
     """
+    moment = _parse_stamp(raw)
+    if moment is not None and moment.utcoffset() == timedelta(0):
+        return _utc_or_shown(moment, visible)
+    return moment
+
+
+def _parse_stamp(raw: str) -> datetime | None:
+    """The stamp as written, naive ones in WIB; None when it is no plausible time."""
     text = re.sub(r"\s+T", "T", raw.strip())
     text = re.sub(r"^(\d{4})/(\d{2})/(\d{2})", r"\1-\2-\3", text)
     text = re.sub(r"(\.\d{1,6})\d*", r"\1", text)
@@ -162,20 +209,27 @@ def parse_iso(raw: str, visible: list[datetime]) -> datetime | None:
         return None
     if not plausible(moment):
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=WIB)
-    if moment.utcoffset() == timedelta(0):
-        as_local = moment.replace(tzinfo=WIB)
-        as_wib = moment.astimezone(WIB)
-        shown = {(m.date(), m.hour, m.minute) for m in visible}
-        if (as_local.date(), as_local.hour, as_local.minute) in shown and (
-            as_wib.date(),
-            as_wib.hour,
-            as_wib.minute,
-        ) not in shown:
-            return as_local
-        return as_wib
-    return moment
+    return moment.replace(tzinfo=WIB) if moment.tzinfo is None else moment
+
+
+def _clock_written(moment: datetime, text: str) -> bool:
+    """Whether the text may show the moment's clock time ("9:05", "09.05"): a dateline
+    cannot show it otherwise."""
+    return any(f"{moment.hour}{mark}{moment.minute:02d}" in text for mark in ":.")
+
+
+def _utc_or_shown(moment: datetime, visible: list[datetime]) -> datetime:
+    """A UTC stamp in WIB, or read as WIB when the page shows its clock time instead."""
+    as_local = moment.replace(tzinfo=WIB)
+    as_wib = moment.astimezone(WIB)
+    shown = {(m.date(), m.hour, m.minute) for m in visible}
+    if (as_local.date(), as_local.hour, as_local.minute) in shown and (
+        as_wib.date(),
+        as_wib.hour,
+        as_wib.minute,
+    ) not in shown:
+        return as_local
+    return as_wib
 
 
 def _from_match(match: re.Match[str]) -> datetime | None:

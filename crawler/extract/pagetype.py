@@ -18,6 +18,7 @@ from lxml import html as lxml_html
 from crawler.extract.body import PROSE_WORDS
 from crawler.extract.cleanup import Cleaned
 from crawler.extract.dates import structured_dates
+from crawler.text import text_size
 from crawler.urls import LISTING_SEGMENTS, looks_like_article_url
 
 ARTICLE_TYPES = {
@@ -32,7 +33,7 @@ ARTICLE_TYPES = {
 }
 LISTING_TYPES = {"website", "webpage", "collectionpage", "itemlist", "searchresultspage"}
 SENTENCE_WORDS = 8
-SENTENCE_ENDS = (".", "!", "?", '"', "”")
+SENTENCE_ENDS = (".", "!", "?", '"', "”", "。", "！", "？", "」", "』")
 # Share of the extracted text that went to lists of other stories on a listing page.
 MOSTLY_LISTS = 0.6
 # Link text share of the whole page above which it is mostly navigation (article pages reach
@@ -61,9 +62,14 @@ class Signals:
 
 
 def page_signals(
-    tree: lxml_html.HtmlElement, url: str | None, article_pattern: str | None = None
+    tree: lxml_html.HtmlElement,
+    url: str | None,
+    article_pattern: str | None = None,
+    *,
+    stamps: list[str] | None = None,
 ) -> Signals:
-    """What the markup and the URL say about the page."""
+    """What the markup and the URL say about the page; `stamps` are its `structured_dates`
+    when the caller has them already."""
     signals = Signals()
     og_type = " ".join(tree.xpath('//meta[@property="og:type"]/@content')).strip().lower()
     if og_type == "article":
@@ -79,7 +85,7 @@ def page_signals(
         signals.add("articleBody markup", 1)
     if len(tree.xpath("//article")) == 1:
         signals.add("one <article> element", 1)
-    if structured_dates(tree):
+    if structured_dates(tree) if stamps is None else stamps:
         signals.add("publication date in markup", 1)
     if url:
         _url_signals(signals, url, article_pattern)
@@ -114,7 +120,7 @@ def judge(signals: Signals, body: Cleaned) -> tuple[bool, list[str]]:
 
 def is_prose(line: str) -> bool:
     """A paragraph, or at least a sentence, as opposed to a headline or a menu entry."""
-    words = len(line.split())
+    words = text_size(line)
     return words >= PROSE_WORDS or (
         words >= SENTENCE_WORDS and line.rstrip().endswith(SENTENCE_ENDS)
     )

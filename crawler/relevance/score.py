@@ -1,11 +1,20 @@
-"""How close an article is to a topic: weighted word overlap, then the event's time.
+"""How close an article is to a topic: what its densest passage says, and when.
 
 The topic's profile is its seed text plus its keywords (weighted up: a person who types a
 keyword means it). Words count by how distinctive they are in Indonesian (relevance/terms.py),
-so "Vladivostok" and "Shoigu" say more than "Korea" and "menteri". The cosine similarity of
-the two weighted vectors (0 to 1) is then multiplied by a time factor: 1 inside the topic's
-`since`/`until` window (or when either date is unknown), decaying by half every
-`HALF_LIFE_DAYS` outside it, so the 2019 Vladivostok summit is not the 2023 visit.
+so "Vladivostok" and "Shoigu" say more than "Korea" and "menteri". Closeness combines two
+signals, each from 0 to 1: the cosine similarity of the weighted word vectors, and the share
+of the topic's entities (its keywords: people, places, the event's names) the text names.
+Their geometric mean needs both: a missile test names Kim but not Russia, a story from
+Moscow names Russia but not Kim, and both read like the seed.
+
+A text is judged by its closest part: the whole (with its title) or any passage of a few
+consecutive paragraphs. A photo story is a few captions, a roundup has one item on the
+story among many, a later page of a story lacks its lede: averaged over the whole text, the
+item drowns; read as a passage, it says what it says. Closeness is then multiplied by a
+time factor: 1 inside the topic's `since`/`until` window (or when either date is unknown),
+decaying by half every `HALF_LIFE_DAYS` outside it, so the 2019 Vladivostok summit is not
+the 2023 visit.
 
 Words are not stemmed: on bench/relevance stemming made no difference once dates count
 (docs/discovery.md has the figures).
@@ -13,16 +22,20 @@ Words are not stemmed: on bench/relevance stemming made no difference once dates
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from crawler.config.load import Topic
 from crawler.extract.dates import day_of, text_date
-from crawler.relevance.terms import weight
+from crawler.relevance.terms import SHORT_FORMS, query_terms, weight
 from crawler.text import content_words
 
 KEYWORD_WEIGHT = 3
 HALF_LIFE_DAYS = 10
+# A passage is consecutive paragraphs holding at least this many content words: a caption
+# or a roundup's item with its neighbour, enough to say who did what where; not a lone
+# line, whose few words would match the seed by chance.
+PASSAGE_WORDS = 40
 
 
 @dataclass
@@ -32,6 +45,8 @@ class TopicProfile:
     norm: float
     since: date | None = None
     until: date | None = None
+    # Each entity the topic names, as the set of its words ("kim", "jong", "un").
+    entities: list[frozenset[str]] = field(default_factory=list)
 
 
 def topic_profile(topic: Topic) -> TopicProfile:
@@ -40,26 +55,61 @@ def topic_profile(topic: Topic) -> TopicProfile:
         for word in content_words(keyword):
             counts[word] += KEYWORD_WEIGHT
     vector = _weighted(counts)
-    return TopicProfile(topic.name, vector, _norm(vector), since=topic.since, until=topic.until)
+    return TopicProfile(
+        topic.name,
+        vector,
+        _norm(vector),
+        since=topic.since,
+        until=topic.until,
+        entities=topic_entities(topic),
+    )
+
+
+def topic_entities(topic: Topic) -> list[frozenset[str]]:
+    """The people, places and names of the topic: its keywords, or without any the seed's
+    names. Spellings of one name ("Kim Jong-un", "Kim Jong Un") are one entity, and so is a
+    name inside a longer one ("Shoigu", "Sergei Shoigu")."""
+    terms = topic.keywords or query_terms(topic)
+    found = list(dict.fromkeys(frozenset(content_words(term)) for term in terms))
+    found = [words for words in found if words]
+    return [words for words in found if not any(other < words for other in found)]
 
 
 def score(
     profile: TopicProfile, title: str | None, text: str, published_at: str | None = None
 ) -> float:
     """Relevance of an article to a topic, from 0 to 1."""
-    vector = _weighted(Counter(content_words(f"{title or ''}\n{text}")))
-    norm = _norm(vector)
-    if not profile.vector or not norm:
+    if not profile.vector:
         return 0.0
-    dot = sum(w * vector.get(word, 0.0) for word, w in profile.vector.items())
+    parts = [f"{title or ''}\n{text}", *passages(text)]
+    closeness = max(_closeness(profile, content_words(part)) for part in parts)
     when = day_of(published_at) or text_date(text)
-    return round(dot / (profile.norm * norm) * time_factor(when, profile), 4)
+    return round(closeness * time_factor(when, profile), 4)
 
 
 def score_topics(
     profiles: dict[str, TopicProfile], title: str | None, text: str, published_at: str | None
 ) -> dict[str, float]:
     return {name: score(profile, title, text, published_at) for name, profile in profiles.items()}
+
+
+def passages(text: str, size: int = PASSAGE_WORDS) -> list[str]:
+    """Runs of consecutive paragraphs of at least `size` content words, one from each
+    paragraph on; none for a text shorter than that (the whole text is its one passage)."""
+    paragraphs = [line for line in text.splitlines() if line.strip()]
+    lengths = [len(content_words(paragraph)) for paragraph in paragraphs]
+    if sum(lengths) <= size:
+        return []
+    found = []
+    for start in range(len(paragraphs)):
+        end, words = start, 0
+        while end < len(paragraphs) and words < size:
+            words += lengths[end]
+            end += 1
+        found.append("\n".join(paragraphs[start:end]))
+        if end == len(paragraphs):
+            break
+    return found
 
 
 def time_factor(when: date | None, profile: TopicProfile) -> float:
@@ -72,6 +122,31 @@ def time_factor(when: date | None, profile: TopicProfile) -> float:
     elif profile.until and when > profile.until:
         outside = (when - profile.until).days
     return 0.5 ** (outside / HALF_LIFE_DAYS)
+
+
+def named_share(profile: TopicProfile, words: list[str]) -> float:
+    """The share of the topic's entities a text names ("Korut" names "Korea Utara")."""
+    if not profile.entities:
+        return 1.0
+    present = set(words)
+    for short, long_form in SHORT_FORMS.items():
+        if short in present:
+            present.update(long_form.split())
+    return sum(entity <= present for entity in profile.entities) / len(profile.entities)
+
+
+def cosine(profile: TopicProfile, words: list[str]) -> float:
+    """Cosine similarity of a text's weighted words and the topic's, from 0 to 1."""
+    vector = _weighted(Counter(words))
+    norm = _norm(vector)
+    if not norm or not profile.norm:
+        return 0.0
+    dot = sum(w * vector.get(word, 0.0) for word, w in profile.vector.items())
+    return dot / (profile.norm * norm)
+
+
+def _closeness(profile: TopicProfile, words: list[str]) -> float:
+    return math.sqrt(cosine(profile, words) * named_share(profile, words))
 
 
 def _weighted(counts: Counter[str]) -> dict[str, float]:
