@@ -512,3 +512,24 @@ def test_a_headline_the_text_opens_with_is_still_the_heading_of_its_box():
     )
     article = extract_article(page, "http://127.0.0.1:8000/kabar/ekonomi/2023/09/20/rubel-korut")
     assert article["title"] == title
+
+
+def test_text_after_a_comment_in_a_paragraph_is_kept():
+    # Pages rendered by React leave empty comments between a link and the rest of a sentence.
+    sentences = [
+        "Kim Jong-un tiba di Vladivostok dengan kereta lapis baja pada Rabu pagi waktu setempat.",
+        "Ia disambut pejabat Rusia di stasiun dan langsung menuju kosmodrom Vostochny di Amur.",
+        "Pertemuan dengan Presiden Vladimir Putin membahas kerja sama militer dan pangan.",
+    ]
+    paragraphs = "".join(f"<p>{sentence}</p>" for sentence in sentences)
+    tail = (
+        '<p>Ekonomi Korea Utara belum pulih <a href="/berita/pandemi">dari pandemi</a><!-- -->,'
+        " tetapi sanksi dan harga pangan yang tinggi terus menekan pertumbuhan tahun ini.</p>"
+    )
+    page = (
+        '<html lang="id"><head><meta charset="utf-8"><title>Kim Jong-un Tiba di Vladivostok'
+        "</title></head><body><article><h1>Kim Jong-un Tiba di Vladivostok</h1>"
+        f"{paragraphs}{tail}</article></body></html>"
+    )
+    article = extract_article(page, "https://kabar.example/berita/2023/09/13/kim-vladivostok")
+    assert "tetapi sanksi dan harga pangan yang tinggi" in article["text"]

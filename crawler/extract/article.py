@@ -54,6 +54,10 @@ CONTROL_CHARACTERS = [chr(code) for code in range(32) if chr(code) not in "\t\n\
 CONTROL_REFERENCE = re.compile(
     r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]));"
 )
+# Elements that hold running text: a comment inside one is no part of the page's structure,
+# and trafilatura, handed a tree, loses the text after it ("<a>link</a><!-- -->, but ...").
+# Comments between blocks stay: they mark where the page's parts begin and end.
+RUNNING_TEXT = {"p", "a", "span", "b", "strong", "i", "em", "u", "small", "sub", "sup", "q"}
 # A page whose first 4 KB are more than this share of control characters is not text:
 # random bytes are about 11%, UTF-16 read as UTF-8 half; a stray one or two are the page's.
 BINARY_SHARE = 0.05
@@ -240,6 +244,10 @@ def parse_html(html: str | bytes, charset: str | None = None) -> lxml_html.HtmlE
         tree = lxml_html.document_fromstring(html)
     except (etree.ParserError, ValueError) as error:
         raise ExtractionError(f"unparseable HTML: {error}") from None
+    for comment in list(tree.iter(etree.Comment)):
+        parent = comment.getparent()
+        if parent is not None and parent.tag in RUNNING_TEXT:
+            comment.drop_tree()  # its tail joins the text before it
     return tree
 
 
