@@ -100,7 +100,7 @@ def page(body: str, head: str = "") -> lxml_html.HtmlElement:
 
 
 def test_a_stamp_in_the_markup_needs_no_search_of_the_page(monkeypatch):
-    searches = count_calls(monkeypatch, [dates], "datelines", "visible_datelines")
+    searches = count_calls(monkeypatch, [dates], "datelines")
     body = "<div>Senin, 18 Sep 2023 14:30 WIB</div><p>Isi berita.</p>"
     local = '<meta property="article:published_time" content="2023-09-18T14:30:00+07:00">'
     assert find_published_at(page(body, local), "2023-09-18") == "2023-09-18T14:30:00+07:00"

@@ -47,10 +47,8 @@ DATE_PARAMS: dict[str, Any] = {"extensive_search": False, "original_date": True}
 PUBLISHER_AS_AUTHOR = re.compile(r"\b(cyber media|media baru|web design|development)\b", re.I)
 # C0 control characters but tab, newline and carriage return. No text holds them, and one
 # (or a reference to one, "&#2;") makes lxml and trafilatura lose the page's text.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# The same characters, looked for one by one before any is replaced: `in` scans a page far
-# faster than a character class does, and almost no page holds one.
 CONTROL_CHARACTERS = [chr(code) for code in range(32) if chr(code) not in "\t\n\r"]
+CONTROL_CHARACTER = re.compile(f"[{re.escape(''.join(CONTROL_CHARACTERS))}]")
 CONTROL_REFERENCE = re.compile(
     r"&#(?:0*(?:[0-8]|1[124-9]|2\d|3[01])|[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F]));"
 )
@@ -260,6 +258,8 @@ def looks_binary(text: str) -> bool:
 def without_control_characters(html: str) -> str:
     """The page with its control characters, and references to them, made spaces."""
     html = CONTROL_REFERENCE.sub(" ", html)
+    # Looked for one by one before any is replaced: `in` scans a page far faster than a
+    # character class does, and almost no page holds one.
     if any(character in html for character in CONTROL_CHARACTERS):
         html = CONTROL_CHARACTER.sub(" ", html)
     return html

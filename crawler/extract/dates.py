@@ -122,7 +122,7 @@ def find_published_at(
     text: str | None = None
     visible: list[datetime] | None = None
     for raw in structured_dates(tree) if stamps is None else stamps:
-        moment = _parse_stamp(raw)
+        moment = parse_stamp(raw)
         if moment is not None and moment.utcoffset() == timedelta(0):
             text = page_text(tree) if text is None else text
             if _clock_written(moment, text):
@@ -159,11 +159,6 @@ def structured_dates(tree: lxml_html.HtmlElement) -> list[str]:
     return found
 
 
-def visible_datelines(tree: lxml_html.HtmlElement) -> list[datetime]:
-    """Local date-and-times written in the page's text: those with WIB/WITA/WIT first."""
-    return datelines(page_text(tree))
-
-
 def page_text(tree: lxml_html.HtmlElement) -> str:
     """The text a reader sees, a space between its pieces: a script's strings (cookie
     expiry dates, JSON stamps) are no dateline."""
@@ -172,7 +167,8 @@ def page_text(tree: lxml_html.HtmlElement) -> str:
 
 
 def datelines(text: str) -> list[datetime]:
-    """`visible_datelines` of a page's text."""
+    """Local date-and-times written in a page's text (`page_text`): those with WIB/WITA/WIT
+    first."""
     moments = []
     for pattern in VISIBLE_PATTERNS:
         if pattern is MONTH_FIRST and not MONTH_FIRST_DAY_YEAR.search(text):
@@ -185,21 +181,9 @@ def datelines(text: str) -> list[datetime]:
     return [moment for *_, moment in sorted(moments, key=lambda found: found[:2])]
 
 
-def parse_iso(raw: str, visible: list[datetime]) -> datetime | None:
-    """Parse an ISO-ish stamp; naive stamps are WIB, and a "Z" that is really WIB stays WIB.
-
-    Some newsrooms (detik's `pubdate`) label local time with "Z". When the visible
-    dateline shows the stamp's clock time rather than the clock time seven hours later,
-    we believe the page.
-    """
-    moment = _parse_stamp(raw)
-    if moment is not None and moment.utcoffset() == timedelta(0):
-        return _utc_or_shown(moment, visible)
-    return moment
-
-
-def _parse_stamp(raw: str) -> datetime | None:
-    """The stamp as written, naive ones in WIB; None when it is no plausible time."""
+def parse_stamp(raw: str) -> datetime | None:
+    """The stamp as written, naive ones in WIB; None when it is no plausible time. A UTC
+    stamp may be WIB labelled "Z" (detik's `pubdate`): `_utc_or_shown` decides."""
     text = re.sub(r"\s+T", "T", raw.strip())
     text = re.sub(r"^(\d{4})/(\d{2})/(\d{2})", r"\1-\2-\3", text)
     text = re.sub(r"(\.\d{1,6})\d*", r"\1", text)
