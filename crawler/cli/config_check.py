@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from crawler.cli.topics import BadConfig, config_option
+from crawler.cli.topics import BadConfig, amount, config_option
 from crawler.config.load import Config, ConfigError, check_config
 from crawler.datasette.serve import metadata_for
 
@@ -41,12 +41,12 @@ def check(config_dir):
         click.echo(str(problem))
     print_warnings(loaded, err=False)
     enabled = [source for source in loaded.sources if not source.disabled]
-    said = f"{_count(len(problems), 'problem')}, {_count(len(loaded.warnings), 'warning')}"
+    said = f"{amount(len(problems), 'problem')}, {amount(len(loaded.warnings), 'warning')}"
     if not problems:
         disabled = len(loaded.sources) - len(enabled)
         said += (
-            f": {_count(len(enabled), 'outlet')} to crawl ({disabled} disabled), "
-            f"{_count(len(loaded.topics), 'topic')}"
+            f": {amount(len(enabled), 'outlet')} to crawl ({disabled} disabled), "
+            f"{amount(len(loaded.topics), 'topic')}"
         )
     click.echo(f"{config_dir}: {said}")
     if problems:
@@ -58,7 +58,3 @@ def print_warnings(config: Config, err: bool = True) -> None:
     stderr, for a crawl: its summary stays what stdout says)."""
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=err)
-
-
-def _count(number: int, thing: str) -> str:
-    return f"{number} {thing}{'' if number == 1 else 's'}"

@@ -25,6 +25,7 @@ from crawler.cli import config_check
 from crawler.cli.paths import SQLITE_HEADER, check_output_path
 from crawler.cli.topics import (
     BadConfig,
+    amount,
     config_option,
     db_option,
     load,
@@ -221,13 +222,6 @@ TOTALS = {
     "dropped": "dropped",
     "errors": "error",
 }
-
-
-def amount(number: int, word: str) -> str:
-    """`1 error`, `2 errors`; a word that is no noun ("dropped") stays as it is."""
-    if number == 1 or word in ("irrelevant", "dropped"):
-        return f"{number} {word}"
-    return f"{number} {word}s"
 
 
 def run_line(config: Config, result: CrawlResult) -> str:
