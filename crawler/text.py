@@ -83,3 +83,10 @@ def text_size(text: str) -> int:
         return len(text.split())
     spaced = UNSPACED_PUNCTUATION.sub(" ", UNSPACED.sub(" ", text)).split()
     return len(spaced) + -(-unspaced // CHARS_PER_WORD)
+
+
+def amount(number: int, word: str) -> str:
+    """`1 error`, `2 errors`; a word that is no noun ("dropped") stays as it is."""
+    if number == 1 or word in ("irrelevant", "dropped"):
+        return f"{number} {word}"
+    return f"{number} {word}s"

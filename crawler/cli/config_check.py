@@ -4,9 +4,10 @@ import sys
 
 import click
 
-from crawler.cli.topics import BadConfig, amount, config_option
+from crawler.cli.topics import BadConfig, config_option
 from crawler.config.load import Config, ConfigError, check_config
 from crawler.datasette.serve import metadata_for
+from crawler.text import amount
 
 
 @click.group()

@@ -25,7 +25,6 @@ from crawler.cli import config_check
 from crawler.cli.paths import SQLITE_HEADER, check_output_path
 from crawler.cli.topics import (
     BadConfig,
-    amount,
     config_option,
     db_option,
     load,
@@ -45,6 +44,7 @@ from crawler.crawl.runner import (
 from crawler.crawl.shared import NoIngest
 from crawler.datasette.serve import is_loopback, metadata_for, other_plugins, serve_archive
 from crawler.extract.article import ExtractionError, declared_url, extract_article
+from crawler.text import amount
 
 # The --db of commands that read or change an archive, and never create one.
 EXISTING_ARCHIVE = "SQLite archive (must exist)"

@@ -40,13 +40,6 @@ def db_option(function=None, help="SQLite archive (created if missing)"):
     return option(function) if function else option
 
 
-def amount(number: int, word: str) -> str:
-    """`1 error`, `2 errors`; a word that is no noun ("dropped") stays as it is."""
-    if number == 1 or word in ("irrelevant", "dropped"):
-        return f"{number} {word}"
-    return f"{number} {word}s"
-
-
 @click.group()
 def topic():
     """List, show, add or remove the topics the crawler follows."""

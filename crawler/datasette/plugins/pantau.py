@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from crawler.archive.search import MARK_START, PAGE_SIZE, Query, fts_query, search, shortened
 from crawler.datasette import guard, pages
+from crawler.text import amount
 
 # What the canned `search` query matches when the text has no word at all: nothing.
 NO_MATCH = '"pantau matches nothing"'
@@ -120,6 +121,11 @@ def register_routes():
         (r"^/-/article/(?P<id>[^/]+)$", article_page),
         (r"^/-/feed/(?P<topic>[^/]+)\.atom$", feed),
     ]
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["amount"] = amount  # {{ n|amount("article") }}: "1 article", "2 articles"
 
 
 @hookimpl
