@@ -14,7 +14,12 @@ import trafilatura
 from lxml import html as lxml_html
 
 from crawler.extract.article import ExtractionError, extract_article
-from crawler.extract.cleanup import clean_body, end_at_closing_code, is_furniture
+from crawler.extract.cleanup import (
+    clean_body,
+    end_at_closing_code,
+    is_furniture,
+    without_preamble,
+)
 from crawler.extract.dates import parse_stamp
 from crawler.extract.headline import agree, find_headline
 from crawler.extract.pagetype import is_prose
@@ -288,10 +293,42 @@ def test_a_photo_story_keeps_its_captions_and_loses_its_widgets():
     article = extract_article(page, "http://127.0.0.1:8000/pantaunews/foto/2023/09/25/kim-pabrik")
     captions = [line for line in article["text"].splitlines() if "Kim Jong-un" in line]
     assert len(captions) == 4
+    assert article["text"].splitlines() == captions  # no menu, no byline above them
+    assert any(note.startswith("dropped 4 menu or byline line(s)") for note in article["notes"])
     assert any(
         note.startswith('dropped 18 share or gallery widget line(s): "17", "Shares", "Facebook"')
         for note in article["notes"]
     )
+
+
+STORY = "Pemimpin Korea Utara Kim Jong-un meninjau sebuah pabrik amunisi, lapor KCNA."
+
+
+@pytest.mark.parametrize(
+    "above, dropped",
+    [
+        (["Beranda", "Foto", "Video"], ["Beranda", "Foto", "Video"]),
+        (["Yudha Pratama | Senin, 25 Sep 2023, 08:05 WIB"], None),
+        (["Beranda", "Berita", "Rina | Senin, 25 Sep 2023 08:05 WIB"], None),
+    ],
+)
+def test_menus_and_bylines_above_the_first_sentence_are_dropped(above, dropped):
+    text, lines = without_preamble("\n".join([*above, STORY, "Beranda", "Foto"]))
+    assert text == "\n".join([STORY, "Beranda", "Foto"])  # below the first sentence: kept
+    assert lines == (dropped or above)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Eksklusif\n{STORY}",  # one label alone may be the story's kicker
+        f"JAKARTA, Senin (25/9/2023) 08:05 WIB - {STORY} Pabrik itu diminta bekerja keras.",
+        "雅万高铁累计发送旅客\n突破一百万人次\n本网雅加达12月18日电。",  # words without spaces
+        "Daftar\nPemenang",  # no sentence at all: nothing to tell a menu from
+    ],
+)
+def test_what_opens_a_story_is_not_taken_for_a_menu(text):
+    assert without_preamble(text) == (text, [])
 
 
 @pytest.mark.parametrize(

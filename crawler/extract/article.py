@@ -29,7 +29,7 @@ from crawler.extract.body import (
     generic_body,
     wrap_leads,
 )
-from crawler.extract.cleanup import Cleaned, clean_body
+from crawler.extract.cleanup import Cleaned, abbreviated, clean_body, without_preamble
 from crawler.extract.dates import find_published_at, structured_dates
 from crawler.extract.headline import find_headline
 from crawler.extract.pagetype import judge, page_signals
@@ -110,7 +110,10 @@ def extract_article(
     title = headline.text
     if not title:
         raise ExtractionError("no title")
-    text = without_headline(cleaned.text, title)
+    text, preamble = without_preamble(without_headline(cleaned.text, title))
+    if preamble:
+        shown = ", ".join(f'"{abbreviated(line)}"' for line in preamble[:3])
+        notes.append(f"dropped {len(preamble)} menu or byline line(s) above the story: {shown}")
     reporters = cleaned.reporters or _split_authors(found.author)
     return {
         "url": _article_url(url, _declared_canonical(tree), allowed_hosts or []),

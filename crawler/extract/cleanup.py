@@ -39,7 +39,7 @@ TEASER_RUN_GAP = 4
 # A teaser is a headline and a sentence or two; a story's paragraphs run longer.
 TEASER_MAX_WORDS = 40
 HEADLINE_MAX_WORDS = 20
-SENTENCE_END = (".", "!", "?", ")", '"', "”")
+SENTENCE_END = (".", "!", "?", ")", '"', "”", "。", "！", "？")
 # A cut must leave a story behind; shorter than this, the list is kept and its lines judged
 # one by one.
 MIN_STORY_CHARS = 200
@@ -233,7 +233,7 @@ def clean_body(text: str) -> Cleaned:
             continue
         kept.append(line)
     if widgets:
-        shown = ", ".join(f'"{_shorten(lines[index])}"' for index in sorted(widgets)[:3])
+        shown = ", ".join(f'"{abbreviated(lines[index])}"' for index in sorted(widgets)[:3])
         more = ", ..." if len(widgets) > 3 else ""
         result.notes.append(
             f"dropped {len(widgets)} share or gallery widget line(s): {shown}{more}"
@@ -330,7 +330,42 @@ def _is_widget(line: str) -> bool:
     return bool(WIDGET_WORD.search(line)) or len(NETWORK_WORD.findall(line)) >= 2
 
 
-def _shorten(line: str, size: int = 40) -> str:
+# Above the story, before its first sentence: a run of menu labels ("Beranda", "Foto") or
+# a byline with its time ("Yudha | Senin, 25 Sep 2023, 08:05 WIB"). Only that far up, and
+# only lines this short: a subheading or a dateline that opens the story is longer.
+PREAMBLE_LINES = 6
+CRUMB_WORDS = 3
+BYLINE_WORDS = 15
+
+
+def without_preamble(text: str) -> tuple[str, list[str]]:
+    """The body without the menu labels and byline that sit above its first sentence, and
+    the lines dropped. One short label alone stays (it may be the story's kicker)."""
+    lines = text.splitlines()
+    dropped: list[int] = []
+    crumbs: list[int] = []
+    for index, line in enumerate(lines[:PREAMBLE_LINES]):
+        words = text_size(line)
+        if words <= CRUMB_WORDS and not line.rstrip().endswith(SENTENCE_END):
+            crumbs.append(index)
+            continue
+        if words <= BYLINE_WORDS and TEASER_STAMP.search(line):
+            dropped.append(index)
+            continue
+        break
+    else:
+        return text, []  # no sentence in sight: nothing to tell the preamble from
+    if len(crumbs) >= 2:
+        dropped += crumbs
+    if not dropped:
+        return text, []
+    cut = set(dropped)
+    return "\n".join(line for i, line in enumerate(lines) if i not in cut), [
+        lines[i] for i in sorted(cut)
+    ]
+
+
+def abbreviated(line: str, size: int = 40) -> str:
     return line if len(line) <= size else line[: size - 3].rstrip() + "..."
 
 
