@@ -288,6 +288,41 @@ def test_desk_codes_with_numbers_close_a_story(ending):
     assert cleaned.text == "Paragraf pertama berita.\nKalimat terakhir berita ini."
 
 
+def _marked_up_story(body: str) -> str:
+    return (
+        "<html><head><title>Kim Jong-un tinjau pabrik amunisi</title></head><body>"
+        "<h1>Kim Jong-un tinjau pabrik amunisi</h1>"
+        f"<div itemprop='articleBody'>{body}</div></body></html>"
+    )
+
+
+CAPTIONED = [
+    f"<figure><img src='/{n}.jpg'><figcaption>Kim Jong-un di pabrik, foto ke-{n} dari KCNA, "
+    f"saat meninjau jalur produksi peluru artileri bersama para pejabat. Foto: KCNA/AP"
+    "</figcaption></figure>"
+    for n in range(1, 5)
+]
+
+
+def test_a_storys_photo_captions_are_not_its_text():
+    prose = "".join(
+        f"<p>Paragraf ke-{n}: Kim Jong-un meminta pabrik itu melipatgandakan produksi peluru "
+        "artileri untuk memenuhi kebutuhan tentara dalam waktu dekat, lapor KCNA.</p>"
+        for n in range(1, 5)
+    )
+    page = _marked_up_story(CAPTIONED[0] + prose + CAPTIONED[1])
+    article = extract_article(page, "https://pantau.test/berita/kim-pabrik")
+    assert "Paragraf ke-4" in article["text"]
+    assert "Foto: KCNA/AP" not in article["text"]
+
+
+def test_a_photo_storys_captions_are_its_text():
+    article = extract_article(
+        _marked_up_story("".join(CAPTIONED)), "https://pantau.test/foto/kim-pabrik"
+    )
+    assert article["text"].count("Foto: KCNA/AP") == 4
+
+
 def test_a_photo_story_keeps_its_captions_and_loses_its_widgets():
     page = (FIXTURES / "pages" / "pantaunews" / "kim-pabrik-foto.html").read_bytes()
     article = extract_article(page, "http://127.0.0.1:8000/pantaunews/foto/2023/09/25/kim-pabrik")

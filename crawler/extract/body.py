@@ -10,7 +10,7 @@ that runs far past it or holds a small part of it is trimmed or set aside, with 
 import copy
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import lru_cache
 
@@ -53,6 +53,7 @@ ALWAYS_DROP = (
     "blockquote.twitter-tweet, blockquote.instagram-media, blockquote.tiktok-embed"
 )
 GENERIC_BODY = ("[itemprop='articleBody']",)
+CAPTIONS = "figcaption"
 CELL_TAGS = {"td", "th"}
 WHITESPACE = re.compile(r"\s+")
 # A list is "other news" when most of its items lead with a linked headline.
@@ -100,9 +101,17 @@ def container_text(tree: lxml_html.HtmlElement, outlet: BodyRules | None) -> tup
                 if outlet
                 else ALWAYS_DROP
             )
-            texts = [block_text(element, drop) for element in matches]
-            return "\n".join(text for text in texts if text), origin
+            # Photo captions are the text of a photo story only: where the container holds
+            # a story without them, they are furniture beside it.
+            text = _joined(block_text(element, f"{drop}, {CAPTIONS}") for element in matches)
+            if len(text) < MIN_COMPARABLE_CHARS:
+                text = _joined(block_text(element, drop) for element in matches)
+            return text, origin
     return None
+
+
+def _joined(texts: Iterable[str]) -> str:
+    return "\n".join(text for text in texts if text)
 
 
 @lru_cache(maxsize=256)
