@@ -3,7 +3,7 @@
     python bench/relevance.py
 
 Positives: the related coverage in ../shared/data/real/related/relevance-dev.json, and the
-related short and partial texts of bench/relevance-partial.json (photo stories that are a
+related short and partial texts of bench/relevance-partial*.json (photo stories that are a
 few captions, roundups with one item on the story, later pages of a story read alone;
 written for this bench, with as many hard negatives of each kind). Negatives: their hard
 negatives (same people and places, other events) and unrelated news, plus every unrelated
@@ -39,7 +39,9 @@ from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
 from tests.storyweb import dataset_date  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTIAL = ROOT / "bench" / "relevance-partial.json"
+# Short and partial texts: the first set written for this bench, and the second, which was
+# held out for one round (judged once, then read to improve the score) and labelled data since.
+PARTIAL = [ROOT / "bench" / "relevance-partial.json", ROOT / "bench" / "relevance-partial-2.json"]
 # Written after the score was chosen, by someone who never saw it, and judged once: the
 # estimate for texts nobody tuned on.
 HELDOUT = ROOT / "bench" / "relevance-heldout.json"
@@ -49,7 +51,7 @@ def labelled_items() -> list[dict]:
     """(title, text, published_at, related) for every labelled excerpt and real article."""
     items = []
     dev = json.loads((REAL_DATA / "related" / "relevance-dev.json").read_text("utf-8"))
-    partial = json.loads(PARTIAL.read_text("utf-8"))
+    partial = [item for path in PARTIAL for item in json.loads(path.read_text("utf-8"))]
     for item in dev + partial:
         items.append(
             {

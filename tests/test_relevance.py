@@ -5,7 +5,8 @@ import json
 import pytest
 
 from crawler.config.load import load_config
-from crawler.relevance.score import passages, score, topic_profile
+from crawler.relevance.score import named_share, passages, score, topic_profile
+from crawler.text import content_words
 from tests.conftest import ROOT
 from tests.storyweb import dataset_date
 
@@ -72,6 +73,16 @@ def test_naming_only_one_side_of_the_story_is_not_enough():
     kim = "Pemimpin Korea Utara Kim Jong-un meninjau pabrik dan berjanji meningkatkan kerja sama."
     both = kim + " Ia bertemu Presiden Vladimir Putin di Vostochny, Rusia, dan ke Vladivostok."
     assert score(PROFILE, None, both, "2023-09-15") > score(PROFILE, None, kim, "2023-09-15")
+
+
+def test_a_name_said_in_part_counts_in_part():
+    # A later page says "Putin" and "Kim"; the topic's entities are "Vladimir Putin" and
+    # "Kim Jong-un".
+    surnames = content_words("Putin dan Kim bertukar senapan di kosmodrom.")
+    full = content_words("Vladimir Putin dan Kim Jong-un bertukar senapan di kosmodrom.")
+    neither = content_words("Kedua pemimpin bertukar senapan di kosmodrom.")
+    assert 0 == named_share(PROFILE, neither) < named_share(PROFILE, surnames)
+    assert named_share(PROFILE, surnames) < named_share(PROFILE, full)
 
 
 def test_the_seed_itself_still_scores_near_one_and_a_long_text_stays_whole():

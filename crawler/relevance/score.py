@@ -125,14 +125,21 @@ def time_factor(when: date | None, profile: TopicProfile) -> float:
 
 
 def named_share(profile: TopicProfile, words: list[str]) -> float:
-    """The share of the topic's entities a text names ("Korut" names "Korea Utara")."""
+    """How much of the topic's entities a text names ("Korut" names "Korea Utara"). A name
+    said in part counts in part, by how distinctive the part is: a later page says "Putin"
+    and "Kim", not "Vladimir Putin" and "Kim Jong-un"."""
     if not profile.entities:
         return 1.0
     present = set(words)
     for short, long_form in SHORT_FORMS.items():
         if short in present:
             present.update(long_form.split())
-    return sum(entity <= present for entity in profile.entities) / len(profile.entities)
+    return sum(_said(entity, present) for entity in profile.entities) / len(profile.entities)
+
+
+def _said(entity: frozenset[str], present: set[str]) -> float:
+    said = sum(weight(word) for word in entity & present)
+    return said / sum(weight(word) for word in entity) if said else 0.0
 
 
 def cosine(profile: TopicProfile, words: list[str]) -> float:
