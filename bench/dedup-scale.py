@@ -16,6 +16,12 @@ cost over the last chunk, peak RSS, the share of planted duplicates found in the
 same cluster as their original; at the first size, a brute-force baseline that
 compares a new article with every stored sketch; and at the end, how long a ranked
 full-text search takes in the full archive.
+
+Last, the archive is given the shipped topic (config/topics.yml: its `topics` row and its
+seed) and its coverage, for bench/search.py's topic page: 10,000 related articles (a
+tenth of the archive when it is smaller) at or above its min_relevance, spread over the
+outlets and the days of the story (some undated), a quarter of them whole near-duplicate
+clusters, some crediting a wire; and 90,000 more scored below the threshold.
 """
 
 import argparse
@@ -24,6 +30,7 @@ import resource
 import sys
 import time
 from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -31,18 +38,29 @@ from wordfreq import top_n_list, word_frequency
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.archive.schema import open_db  # noqa: E402
+from crawler.archive.rescore import topic_signature  # noqa: E402
+from crawler.archive.rows import save_seed  # noqa: E402
+from crawler.archive.schema import open_db, utc_now  # noqa: E402
 from crawler.archive.sketch import Sketch, is_near_duplicate, similarity, sketch  # noqa: E402
 from crawler.archive.writer import ArchiveWriter  # noqa: E402
+from crawler.config.load import load_topics  # noqa: E402
 from crawler.crawl import settings  # noqa: E402
 from crawler.extract.article import ExtractionError, extract_article  # noqa: E402
 from crawler.urls import url_id  # noqa: E402
 from tests.mockweb import REAL_DATA, real_articles  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
+
 PLANTED_SHARE = 0.05
 BATCH = 5000
 STEADY = BATCH  # the per-article cost is the last chunk's
 OUTLETS = ["antaranews", "detik", "kompas", "tempo", "voi", "republika", "cnnindonesia"]
+RELATED_ARTICLES = 10_000
+BELOW_THRESHOLD = 90_000
+CLUSTERED_SHARE = 0.25
+UNDATED_SHARE = 0.02
+WIRES = ["ANTARA", "Reuters", "AFP"]
+WIB = timezone(timedelta(hours=7))
 
 
 class MarkovChain:
@@ -171,6 +189,7 @@ def main() -> None:
         if size == sizes[0]:
             brute_force = _brute_force_ms(db, chain, rng, np_rng)
     writer.close()
+    print(plant_topic(args.db, sizes[-1]))
     search_ms = search_latency_ms(args.db, chain)
     first, last = sizes[0], sizes[-1]
     growth = per_article_at[last] / per_article_at[first]
@@ -180,6 +199,81 @@ def main() -> None:
         f"stored sketch, x{brute_force / per_article_at[first]:.0f} pantau's whole insert at "
         f"{first}; it grows with the archive (x{last // first} at {last}), the key index does not."
         f"\nfull-text search at {last}: median {search_ms:.1f} ms per query (first 50 by rank)"
+    )
+
+
+def plant_topic(path: str, size: int) -> str:
+    """Record the shipped topic, its seed and its coverage in the archive (the module's
+    docstring says what); returns what was planted, in words."""
+    topic = load_topics(ROOT / "config" / "topics.yml")[0]
+    threshold = topic.min_relevance
+    rng = random.Random(4)
+    db = open_db(path)
+    wanted = min(RELATED_ARTICLES, size // 10)
+    related: dict[str, bool] = {}  # article id -> in a near-duplicate cluster
+    clusters = [row[0] for row in db.execute("select id from clusters order by id")]
+    rng.shuffle(clusters)
+    for cluster in clusters:
+        if len(related) >= wanted * CLUSTERED_SHARE:
+            break
+        for (member,) in db.execute("select id from articles where cluster_id = ?", [cluster]):
+            related[member] = True
+    last_rowid = db.execute("select max(rowid) from articles").fetchone()[0]
+    scored = set(related)
+    below: list[str] = []
+    while len(related) < wanted or len(below) < min(BELOW_THRESHOLD, size // 2):
+        found = db.execute(
+            "select id, cluster_id from articles where rowid = ?", [rng.randint(1, last_rowid)]
+        ).fetchone()
+        if found is None or found[0] in scored or found[1] is not None:
+            continue
+        scored.add(found[0])
+        if len(related) < wanted:
+            related[found[0]] = False
+        else:
+            below.append(found[0])
+    first_day = topic.since or date(2023, 9, 1)
+    updates, scores = [], []
+    for article, clustered in related.items():
+        # Most coverage around the visit's last days, the seed's (18 September).
+        moment = datetime.combine(first_day, datetime.min.time(), WIB) + timedelta(
+            minutes=rng.triangular(0, 18 * 24 * 60, 15 * 24 * 60)
+        )
+        published = None if rng.random() < UNDATED_SHARE else moment.isoformat()
+        seen = (moment + timedelta(minutes=rng.randint(5, 600))).astimezone(timezone.utc)
+        # A syndicated copy says whose wire it is ("Sumber: ANTARA."), some others too.
+        credit = "ANTARA" if clustered else (rng.choice(WIRES) if rng.random() < 0.1 else None)
+        updates.append([published, seen.strftime("%Y-%m-%dT%H:%M:%SZ"), credit, article])
+        scores.append([article, topic.name, round(rng.uniform(threshold, 0.95), 3)])
+    scores += [
+        [article, topic.name, round(rng.uniform(0.01, threshold - 0.001), 3)] for article in below
+    ]
+    with db.atomic():
+        db.table("topics").upsert(
+            {
+                "name": topic.name,
+                "seed": str(topic.seed.relative_to(ROOT / "config")) if topic.seed else None,
+                **topic_signature(topic),
+                "updated_at": utc_now(),
+            },
+            pk="name",
+        )
+        db.conn.executemany(
+            "update articles set published_at = ?, first_seen_at = ?, credit = ? where id = ?",
+            updates,
+        )
+        db.conn.executemany(
+            "insert or replace into article_topics (article_id, topic, relevance) values (?, ?, ?)",
+            scores,
+        )
+    save_seed(db, topic, {topic.name: 1.0})
+    db.close()
+    clustered = sum(related.values())
+    credited = sum(1 for row in updates if row[2])
+    return (
+        f"\ntopic {topic.name}: {len(related):,} related articles at relevance >= {threshold} "
+        f"({clustered:,} in near-duplicate clusters, {credited:,} crediting a wire), "
+        f"{len(below):,} below it; and its seed"
     )
 
 

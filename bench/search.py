@@ -12,8 +12,13 @@ outlet (a facet), a name within a date range. Printed: requests, requests/s, p50
 in ms and errors (any answer other than 200), per engine and client count, and per query
 type for one client; and the machine's cores.
 
-Targets at 1M: one client p95 < 100 ms; 20 clients p95 no worse than plain Datasette's and
-zero errors.
+With the same `pantau serve`, the topic with the most related articles (bench/dedup-scale.py
+plants one with 10,000): its page (/-/topic/NAME: newest first, oldest first, one outlet, one
+day, a later page) and its whole coverage as CSV (/-/topic/NAME.csv), in the same rows.
+
+Targets at 1M: search, one client p95 < 100 ms; 20 clients p95 no worse than plain
+Datasette's and zero errors. The topic page and its CSV: one client p95 < 200 ms; zero
+errors with 20 clients.
 """
 
 import argparse
@@ -66,6 +71,52 @@ def queries(db_path: str, count: int = 24) -> dict[str, list[str]]:
         or [f"q={quote(w)}" for w in pick],
         "facet": [f"q={quote(w)}&source={quote(rng.choice(outlets))}" for w in pick],
         "date range": [f"q={quote(w)}&since={day}&until={day}" for w in pick],
+    }
+
+
+def topic_paths(db_path: str) -> dict[str, list[str]]:
+    """The biggest topic's page, by kind (paths), and its CSV; none when no topic has
+    related articles."""
+    conn = sqlite3.connect(db_path)
+    related = (
+        "from article_topics t join topics on topics.name = t.topic "
+        "join articles a on a.id = t.article_id "
+        "where t.relevance >= coalesce(topics.min_relevance, 0) and a.is_seed = 0"
+    )
+    biggest = conn.execute(
+        f"select t.topic, count(*) {related} group by t.topic order by 2 desc limit 1"
+    ).fetchone()
+    if biggest is None:
+        conn.close()
+        return {}
+    topic, total = biggest
+    outlets = [
+        row[0]
+        for row in conn.execute(
+            f"select distinct a.source {related} and a.source is not null and t.topic = ?", [topic]
+        )
+    ]
+    days = [
+        row[0]
+        for row in conn.execute(
+            f"select distinct substr(a.published_at, 1, 10) {related} and t.topic = ? "
+            "and a.published_at is not null",
+            [topic],
+        )
+    ]
+    conn.close()
+    rng = random.Random(5)
+    page = f"/-/topic/{quote(topic)}"
+    return {
+        "topic newest": [page],
+        "topic oldest": [f"{page}?order=oldest"],
+        "topic outlet": [
+            f"{page}?source={quote(o)}" for o in rng.sample(outlets, min(8, len(outlets)))
+        ],
+        "topic day": [f"{page}?day={d}" for d in rng.sample(days, min(8, len(days)))],
+        # Later pages: the second, the fifth, and the last at 100 articles to a page.
+        "topic later page": [f"{page}?page={n}" for n in (2, 5, max(2, total // 100))],
+        "topic CSV": [f"{page}.csv"],
     }
 
 
@@ -149,6 +200,21 @@ def row(label: str, latencies: list[float], errors: int, seconds: float) -> str:
     )
 
 
+def measure_topic(base: str, topic: dict[str, list[str]], seconds: float, per_kind: dict) -> None:
+    """The topic page (its kinds in turn) and its CSV, 1 then 20 clients, printed as rows;
+    each kind for one client kept in `per_kind`."""
+    pages = [path for kind, paths in topic.items() if kind != "topic CSV" for path in paths]
+    for label, paths in (("topic page", pages), ("topic CSV", topic["topic CSV"])):
+        urls = [base + path for path in paths]
+        drive(urls, 1, 2.0)  # the first answer of a kind warms its pages
+        for clients in (1, 20):
+            latencies, errors = drive(urls, clients, seconds)
+            print(row(f"pantau {label}, {clients}", latencies, errors, seconds))
+    for kind, paths in topic.items():
+        if kind != "topic CSV":
+            per_kind[("pantau", kind)] = drive([base + p for p in paths], 1, seconds / 4)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True, help="archives, comma-separated")
@@ -160,6 +226,7 @@ def main() -> None:
         count = sqlite3.connect(db_path).execute("select count(*) from articles").fetchone()[0]
         kinds = queries(db_path)
         mixed = [q for batch in zip(*kinds.values()) for q in batch]
+        topic = topic_paths(db_path)
         print(f"## {db_path}: {count:,} articles\n")
         print("| engine, clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors |")
         print("|---|---|---|---|---|---|---|")
@@ -184,6 +251,8 @@ def main() -> None:
                     for kind, batch in kinds.items():
                         urls = [url_for(base, database, q) for q in batch]
                         per_kind[(engine, kind)] = drive(urls, 1, args.seconds / 4)
+                    if engine == "pantau" and topic:
+                        measure_topic(base, topic, args.seconds, per_kind)
                 finally:
                     server.terminate()
                     server.wait(timeout=30)

@@ -15,6 +15,9 @@ from sqlite_utils import Database
 from crawler.config.load import load_config
 from tests.mockweb import REAL_DATA, MockWeb, build_news_site
 
+# Chromium's `browser` and `page` fixtures, for the browser tests.
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 # The shipped outlets' body rules (config/outlets/), as a crawl with the shipped config uses them.
 SHIPPED_CONFIG = load_config(ROOT / "config")

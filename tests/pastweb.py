@@ -64,11 +64,13 @@ def story_article(number: int, day: date) -> bytes:
     return html.replace('<div class="content">', '<div class="content">' + extra).encode()
 
 
-def plain_article(title: str, paragraphs: list[str], day: date) -> bytes:
+def plain_article(title: str, paragraphs: list[str], published: date | str) -> bytes:
+    """A story page published on a day (at 09:00 WIB) or at an ISO 8601 time."""
+    stamp = published if isinstance(published, str) else f"{published:%Y-%m-%d}T09:00:00+07:00"
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     return (
         f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{escape(title)}'
-        f'</title><meta property="article:published_time" content="{day:%Y-%m-%d}T09:00:00+07:00">'
+        f'</title><meta property="article:published_time" content="{stamp}">'
         f"</head><body><article><h1>{escape(title)}</h1><div class='content'>{body}</div>"
         "</article></body></html>"
     ).encode()

@@ -4,50 +4,16 @@ Debian's chromium (apt-get install chromium), found on PATH and driven by the pl
 package; never a downloaded browser. Screenshots go to test-artifacts/ui/.
 """
 
-import shutil
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from crawler.crawl.render import CHROMIUM_ARGS
-from tests.conftest import ROOT, pantau_server
+from tests.browser import needs_chromium, shot
+from tests.conftest import pantau_server
 from tests.test_datasette import TOPIC, build_archive
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)"
-)
-SHOTS = ROOT / "test-artifacts" / "ui"
-# Generous: a loaded CI machine may take seconds to render; nothing here waits on purpose.
-TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs
-    yield page
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

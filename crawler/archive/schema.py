@@ -304,3 +304,13 @@ def m011_url_sources(db: Database) -> None:
 def m012_topic_seed_fingerprint(db: Database) -> None:
     # What the seed said at the last run: a changed seed is a changed topic (rescore.py).
     db.table("topics").add_column("seed_sha1", str)
+
+
+@migrations()
+def m013_topic_coverage_index(db: Database) -> None:
+    # A topic's related articles are read through this index alone (crawler/archive/coverage.py):
+    # the table's key starts with the article, and a topic's articles are a small part of it.
+    db.execute(
+        "create index if not exists article_topics_coverage "
+        "on article_topics (topic, relevance, article_id)"
+    )

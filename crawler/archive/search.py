@@ -12,15 +12,17 @@ exact words ranks above one that matches only their roots. A search reads the fi
 MAX_WORDS words of the text (within MAX_CHARACTERS), and says when it left words out.
 """
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.archive import coverage
 from crawler.archive.stems import STEMS, completions, indexed_roots, stem_text
 from crawler.text import fold
 
@@ -132,7 +134,8 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     among themselves; the stemmed index, when there are fewer, for as many more (the
     stem-only matches come after every exact one anyway). The page, the total and the
     facets are made of those (a total of MAX_HITS or more is "more"). However common the
-    words, a search reads a bounded part of each index.
+    words, a search reads a bounded part of each index. Without text, the newest articles
+    the filters leave (`_listing`).
     """
     text, note = shortened(query.text)
     complete = partial(completions, db, limit=PREFIX_WORDS)
@@ -141,7 +144,7 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     stemmed = stem_query(text)
     searched = {"searched": text, "note": note, "query": exact}
     if exact is None:
-        return {"rows": [], "total": 0, "more": False, "facets": {}, **searched}
+        return _listing(db, query, searched)
     where, params = _filters(query)
 
     def candidates(table: str, match: str) -> list[tuple]:
@@ -173,12 +176,51 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     page = found[offset : offset + PAGE_SIZE]
     rows = _page_rows(db, page)
     _add_snippets(db, rows, exact, stemmed)
-    facets = {
+    facets = _facets(db, found)
+    return {"rows": rows, "total": len(found), "more": more, "facets": facets, **searched}
+
+
+def _facets(db: Database, found: list[tuple]) -> dict[str, list[tuple[Any, int]]]:
+    """Where the hits (rowid, stem_only, score, id, source, published_at, language) are."""
+    return {
         "source": _top(hit[4] for hit in found),
-        "day": _top(hit[5][:10] for hit in found if hit[5]),
+        # The busiest days, read as a calendar: newest first.
+        "day": sorted(_top(hit[5][:10] for hit in found if hit[5]), reverse=True),
         "language": _top(hit[6] for hit in found),
         "topic": _top(_related_topics(db, [hit[3] for hit in found])),
     }
+
+
+def _listing(db: Database, query: Query, searched: dict[str, Any]) -> dict[str, Any]:
+    """No text to search: the newest MAX_HITS articles the filters leave, a page of them
+    with their openings, and the facets; nothing without a filter. Within a topic, its
+    related articles as its page lists them (crawler/archive/coverage.py): the seed is on
+    the topic's page, not among them."""
+    if not (query.topic or query.source or query.language or query.since or query.until):
+        return {"rows": [], "total": 0, "more": False, "facets": {}, **searched}
+    where, params = _filters(replace(query, topic=None))
+    columns = "a.rowid, 0, 0.0, a.id, a.source, cast(a.published_at as text), a.language"
+    if query.topic:
+        related = coverage.chosen(coverage.coverage(db.conn, query.topic), query.source)
+        params["related"] = json.dumps([article.rowid for article in related])
+        sql = (
+            f"select {columns} from json_each(:related) related "
+            "cross join articles a on a.rowid = related.value"
+            f"{' where ' + where if where else ''} order by related.key"
+        )
+    else:
+        # Through the index on published_at, newest first: it stops after MAX_HITS.
+        sql = (
+            f"select {columns} from articles a{' where ' + where if where else ''} "
+            "order by a.published_at desc"
+        )
+    found = db.execute(f"{sql} limit :cap", {**params, "cap": MAX_HITS}).fetchall()
+    offset = (max(query.page, 1) - 1) * PAGE_SIZE
+    rows = _page_rows(db, found[offset : offset + PAGE_SIZE])
+    for row in rows:
+        row["snippet"] = root_snippet(row.pop("text") or "", set())
+    more = len(found) >= MAX_HITS
+    facets = _facets(db, found)
     return {"rows": rows, "total": len(found), "more": more, "facets": facets, **searched}
 
 

@@ -9,16 +9,20 @@ timeline's SVG, highlighted snippets) escapes what it embeds.
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import Any
+from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
 from sqlite_utils import Database
 
+from crawler.archive import coverage
 from crawler.archive.runs import drift_notes
-from crawler.archive.search import MARK_END, MARK_START
+from crawler.archive.schema import utc_now
+from crawler.archive.search import MARK_END, MARK_START, Query, search
 
 WIB = timezone(timedelta(hours=7))
 DAYS = "Senin Selasa Rabu Kamis Jumat Sabtu Minggu".split()
@@ -27,9 +31,10 @@ MONTHS = "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split()
 TIMELINE_OUTLETS = 8
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 OTHER_COLOUR = "#bbbbbb"
+# A topic's summary on the home page names its biggest outlets; its page has them all.
+TOP_OUTLETS = 5
 FEED_ENTRIES = 50
-# Atom requires an <updated>: a feed or entry with no usable time says the epoch.
-EPOCH = "1970-01-01T00:00:00Z"
+FEED_COLUMNS = "a.id, a.title, a.url, a.source, a.published_at, a.first_seen_at, a.text"
 
 
 def rows(conn: sqlite3.Connection, sql: str, params: Any = ()) -> list[dict[str, Any]]:
@@ -102,49 +107,55 @@ def topics(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def home(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Each topic with its seed, coverage by outlet and timeline; the last crawl's health."""
-    per_topic = []
-    for topic in topics(conn):
-        threshold = topic.get("min_relevance") or 0.0
-        seeds = rows(
-            conn,
-            "select a.id, a.title, a.source, a.published_at, a.text from articles a "
-            "join article_topics t on t.article_id = a.id "
-            "where a.is_seed = 1 and t.topic = ? and t.relevance >= 0.99",
-            [topic["name"]],
-        )
-        related = (
-            "from article_topics t join articles a on a.id = t.article_id "
-            "where t.topic = ? and t.relevance >= ? and a.is_seed = 0"
-        )
-        outlets = rows(
-            conn,
-            f"select a.source as outlet, count(*) as articles {related} "
-            "group by a.source order by articles desc, outlet",
-            [topic["name"], threshold],
-        )
-        days = rows(
-            conn,
-            f"select substr(a.published_at, 1, 10) as day, a.source as outlet, count(*) as n "
-            f"{related} and a.published_at is not null group by day, outlet order by day",
-            [topic["name"], threshold],
-        )
-        per_topic.append(
-            {
-                **topic,
-                "seeds": [
-                    {**seed, "opening": opening(seed["text"]), "when": as_wib(seed["published_at"])}
-                    for seed in seeds
-                ],
-                "outlets": outlets,
-                "total": sum(row["articles"] for row in outlets),
-                "timeline": timeline_svg(days, [row["outlet"] for row in outlets]),
-            }
-        )
+    """Each topic's summary (seed, coverage, last new article, top outlets); the last
+    crawl's health. One topic gets its whole timeline; several get a sparkline each, so that
+    ten topics stay ten short summaries (each topic's page has its timeline)."""
+    found = topics(conn)
     return {
-        "topics": per_topic,
+        "topics": [topic_summary(conn, topic, full_timeline=len(found) == 1) for topic in found],
         "health": last_crawl(conn),
         "articles": conn.execute("select count(*) from articles").fetchone()[0],
+    }
+
+
+def topic_summary(
+    conn: sqlite3.Connection, topic: dict[str, Any], full_timeline: bool
+) -> dict[str, Any]:
+    """A topic's seed, related articles by outlet and day, and its last new related article:
+    related as the topic's page counts it (crawler/archive/coverage.py)."""
+    name = topic["name"]
+    covered = coverage.coverage(conn, name)  # read once, counted twice
+    counts, facets = coverage.counts(covered), coverage.facets(covered)
+    latest = rows(
+        conn,
+        f"select a.id, a.title, a.text, a.source, a.first_seen_at from {coverage.RELATED} "
+        "order by a.first_seen_at desc, a.rowid desc limit 1",
+        {"topic": name, "threshold": coverage.threshold(conn, name)},
+    )
+    outlets, days = counts["outlets"], facets["timeline"]
+    names = [row["outlet"] for row in outlets]
+    return {
+        **topic,
+        "seeds": [
+            {**seed, "opening": opening(seed["text"]), "when": as_wib(seed["published_at"])}
+            for seed in coverage.seeds(conn, name)
+        ],
+        "outlets": outlets,
+        "top_outlets": outlets[:TOP_OUTLETS],
+        "total": counts["total"],
+        # Left out of the timeline: no date, or one in a format it cannot place.
+        "undated": facets["undated"],
+        "latest": [
+            {
+                "id": row["id"],
+                "heading": row["title"] or opening(row["text"], 90),
+                "source": row["source"],
+                "first_seen": as_wib(row["first_seen_at"]),
+            }
+            for row in latest
+        ],
+        "timeline": timeline_svg(days, names) if full_timeline else Markup(""),
+        "sparkline": Markup("") if full_timeline else sparkline_svg(days),
     }
 
 
@@ -230,6 +241,35 @@ def timeline_svg(days: list[dict[str, Any]], outlets: list[str]) -> Markup:
     )
 
 
+def sparkline_svg(days: list[dict[str, Any]]) -> Markup:
+    """Related articles per day as a one-line bar chart, for a topic's summary."""
+    per_day: dict[str, int] = {}
+    for row in days:
+        if _is_day(row["day"]):
+            per_day[row["day"]] = per_day.get(row["day"], 0) + row["n"]
+    if not per_day:
+        return Markup("")
+    first, last = date.fromisoformat(min(per_day)), date.fromisoformat(max(per_day))
+    span = (last - first).days + 1
+    width, height = 240, 32
+    bar = min(12.0, width / span)  # a story of a few days is a few bars, not slabs
+    tallest = max(per_day.values())
+    shapes = []
+    for day, n in per_day.items():
+        h = max(1.0, n * (height - 2) / tallest)
+        x = (date.fromisoformat(day) - first).days * bar
+        shapes.append(
+            f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{max(1.0, bar * 0.85):.1f}" '
+            f'height="{h:.1f}" fill="{COLOURS[0]}"><title>{escape(f"{day}: {n}")}</title></rect>'
+        )
+    label = f"Related articles per day, {first.isoformat()} to {last.isoformat()}"
+    return Markup(
+        f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(label)}"><title>{escape(label)}'
+        f"</title>{''.join(shapes)}</svg>"
+    )
+
+
 def _is_day(text: Any) -> bool:
     try:
         date.fromisoformat(text)
@@ -277,12 +317,21 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
         "where article_id = ? and capture_url is not null",
         [article_id],
     )
+    related = [row for row in relevance if row["relevance"] >= (row["min_relevance"] or 0)]
+    byline = [
+        f"By {record['author']}" if record.get("author") else "",
+        f"editor {record['editor']}" if record.get("editor") else "",
+        record.get("credit") or "",
+    ]
     return {
         **record,
         # A seed often comes without its headline: its opening words stand in.
         "heading": record["title"] or opening(record["text"], 90),
         "when": as_wib(record["published_at"]),
         "first_seen": as_wib(record.get("first_seen_at")),
+        # Where the breadcrumb leads back to: the topic it is most related to.
+        "topic": max(related, key=lambda row: row["relevance"])["topic"] if related else None,
+        "byline": " · ".join(part for part in byline if part),
         "paragraphs": [p for p in (record["text"] or "").split("\n") if p.strip()],
         "link": record["url"] if _is_web_url(record["url"]) else None,
         "relevance": relevance,
@@ -295,7 +344,7 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
             for copy in copies
         ],
         "versions": [{**v, "when": as_wib(v["fetched_at"])} for v in versions],
-        "captures": captures,
+        "captures": [{**c, "when": as_wib(c["captured_at"])} for c in captures],
     }
 
 
@@ -304,7 +353,9 @@ def _is_web_url(url: str | None) -> bool:
     return bool(url) and str(url).lower().startswith(("http://", "https://"))
 
 
-def feed(conn: sqlite3.Connection, topic: str, self_url: str, site_url: str) -> str | None:
+def feed(
+    conn: sqlite3.Connection, topic: str, self_url: str, site_url: str, article_url: str
+) -> str | None:
     """An Atom feed of the topic's newest related articles (newest first seen first)."""
     known = {row["name"]: row for row in topics(conn)}
     if topic not in known:
@@ -312,41 +363,119 @@ def feed(conn: sqlite3.Connection, topic: str, self_url: str, site_url: str) -> 
     threshold = known[topic].get("min_relevance") or 0.0
     entries = rows(
         conn,
-        "select a.id, a.title, a.url, a.source, a.published_at, a.first_seen_at, a.text "
-        "from article_topics t join articles a on a.id = t.article_id "
+        f"select {FEED_COLUMNS} from article_topics t join articles a on a.id = t.article_id "
         "where t.topic = ? and t.relevance >= ? and a.is_seed = 0 "
         f"order by a.first_seen_at desc limit {FEED_ENTRIES}",
         [topic, threshold],
     )
-    seen = [atom_time(entry["first_seen_at"]) for entry in entries]
-    updated = max((stamp for stamp in seen if stamp), default=EPOCH)
+    return atom_feed(conn, f"Pantau: {topic}", self_url, site_url, article_url, entries)
+
+
+def search_feed(
+    conn: sqlite3.Connection, query: Query, self_url: str, page_url: str, article_url: str
+) -> str:
+    """An Atom feed of a search: what /-/search lists for the same text and filters, its
+    FEED_ENTRIES newest by publication (compared in UTC), first seen breaking ties; the
+    articles without a date come last, as in the search sorted by date."""
+    db = Database(conn)
+    dated = replace(query, sort="date")
+    ids: list[str] = []
+    searched = query.text
+    # The search is the one definition of what matches; a feed reader asks for a few pages.
+    for page in range(1, FEED_ENTRIES + 1):
+        result = search(db, replace(dated, page=page))
+        searched = result["searched"]
+        ids += [row["id"] for row in result["rows"]]
+        if not result["rows"] or len(ids) >= min(FEED_ENTRIES, result["total"]):
+            break
+    ids = list(dict.fromkeys(ids))[:FEED_ENTRIES]
+    marks = ",".join("?" * len(ids))
+    entries = rows(conn, f"select {FEED_COLUMNS} from articles a where a.id in ({marks})", ids)
+    entries.sort(key=_by_publication, reverse=True)
+    title = search_title(replace(query, text=searched))
+    return atom_feed(conn, title, self_url, page_url, article_url, entries)
+
+
+def _by_publication(entry: dict[str, Any]) -> tuple[bool, str, str]:
+    published = atom_time(entry["published_at"])
+    return published is not None, published or "", atom_time(entry["first_seen_at"]) or ""
+
+
+def search_title(query: Query) -> str:
+    """What a search looks for, in words: 'Pantau search: "Kim Jong-un" · from voi ·
+    related to TOPIC · language id · 2023-09-01 to …'."""
+    parts = [f'"{query.text.strip()}"'] if query.text.strip() else []
+    if query.source:
+        parts.append("from " + ", ".join(query.source))
+    if query.topic:
+        parts.append(f"related to {query.topic}")
+    if query.language:
+        parts.append(f"language {query.language}")
+    if query.since or query.until:
+        parts.append(f"{query.since or '…'} to {query.until or '…'}")
+    return "Pantau search: " + (" · ".join(parts) or "everything")
+
+
+def atom_feed(
+    conn: sqlite3.Connection,
+    title: str,
+    self_url: str,
+    alternate_url: str,
+    article_url: str,
+    entries: list[dict[str, Any]],
+) -> str:
+    """An Atom document of articles (rows of FEED_COLUMNS), in the order given. An entry
+    links to the original, or to its page here (`article_url` + id) when it has no web URL
+    (a seed); it is updated when first seen (when published, without that); the feed when
+    its newest entry was. Atom requires a time for both: where the archive has none, the
+    last crawl's."""
+    quoted = {'"': "&quot;"}
+    current = archive_time(conn)
+    updated = [
+        atom_time(entry["first_seen_at"]) or atom_time(entry["published_at"]) or current
+        for entry in entries
+    ]
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
         f"<id>{xml_escape(self_url)}</id>",
-        f"<title>{xml_escape(f'Pantau: {topic}')}</title>",
-        f"<updated>{updated}</updated>",
-        f'<link rel="self" href="{xml_escape(self_url, {chr(34): "&quot;"})}"/>',
-        f'<link rel="alternate" href="{xml_escape(site_url, {chr(34): "&quot;"})}"/>',
+        f"<title>{xml_escape(title)}</title>",
+        f"<updated>{max(updated, default=current)}</updated>",
+        f'<link rel="self" href="{xml_escape(self_url, quoted)}"/>',
+        f'<link rel="alternate" href="{xml_escape(alternate_url, quoted)}"/>',
         "<author><name>Pantau</name></author>",
     ]
-    for entry, first_seen in zip(entries, seen):
-        title = entry["title"] or opening(entry["text"], 80)
-        link = entry["url"] if _is_web_url(entry["url"]) else None
+    for entry, entry_updated in zip(entries, updated):
+        headline = entry["title"] or opening(entry["text"], 80)
+        link = entry["url"] if _is_web_url(entry["url"]) else article_url + quote(entry["id"])
         published = atom_time(entry["published_at"])
         parts += [
             "<entry>",
             f"<id>urn:pantau:article:{xml_escape(entry['id'])}</id>",
-            f"<title>{xml_escape(title)}</title>",
-            f"<updated>{first_seen or EPOCH}</updated>",
+            f"<title>{xml_escape(headline)}</title>",
+            f"<updated>{entry_updated}</updated>",
             f"<published>{published}</published>" if published else "",
-            f'<link href="{xml_escape(link, {chr(34): "&quot;"})}"/>' if link else "",
+            f'<link href="{xml_escape(link, quoted)}"/>',
             f"<author><name>{xml_escape(entry['source'] or 'unknown')}</name></author>",
             f"<summary>{xml_escape(opening(entry['text']))}</summary>",
             "</entry>",
         ]
     parts.append("</feed>")
     return "\n".join(part for part in parts if part)
+
+
+def archive_time(conn: sqlite3.Connection) -> str:
+    """When the archive was last known current, for Atom: the last crawl's end (its start
+    while it runs); now, when no crawl was recorded."""
+    if has_table(conn, "crawl_runs"):
+        last = conn.execute(
+            "select finished_at, started_at from crawl_runs order by id desc limit 1"
+        ).fetchone()
+        for stamp in last or ():
+            moment = atom_time(stamp)
+            if moment:
+                return moment
+    return utc_now()
 
 
 def atom_time(stamp: Any) -> str | None:

@@ -1,7 +1,7 @@
 """Datasette plugin: Pantau's home page, search, article pages and Atom feeds, and the
 client's error where Datasette would answer a 500.
 
-Thin: routes read the archive through crawler/datasette/pages.py and
+Thin: routes read the archive through crawler/datasette/pages.py, topic.py and
 crawler/archive/search.py and render the templates beside this folder; requests are
 checked by crawler/datasette/guard.py. The archive is whatever database `pantau serve`
 serves, under any name.
@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from html import escape
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
@@ -20,14 +20,17 @@ from markupsafe import Markup
 from sqlite_utils import Database
 
 from crawler.archive.search import MARK_START, PAGE_SIZE, Query, fts_query, search, shortened
-from crawler.datasette import guard, pages
+from crawler.datasette import guard, pages, topic
 from crawler.text import amount
 
 # What the canned `search` query matches when the text has no word at all: nothing.
 NO_MATCH = '"pantau matches nothing"'
+# Pages of the archive each connection keeps in memory, in KiB (crawler/archive/coverage.py).
+READ_CACHE_KIB = 131072
 # A canned query's parameter read as a search: `pantau_query(:q)`.
 SEARCH_PARAMETER = re.compile(r"pantau_query\(\s*:(\w+)\s*\)")
-DATE_COLUMNS = {"published_at", "first_seen_at", "fetched_at", "replaced_at", "started_at"}
+# Every time the archive stores is in a column named so (published_at, finished_at, ...).
+TIME_COLUMN_SUFFIX = "_at"
 
 
 def _archive(datasette):
@@ -69,6 +72,7 @@ async def search_page(datasette, request):
     if request.url_vars.get("format") == "json":
         rows = [{k: v for k, v in row.items() if k != "rowid"} for row in result["rows"]]
         return Response.json({**result, "rows": rows, "page": query.page})
+    shown = replace(query, text=result["searched"])  # the box shows what was read
     for row in result["rows"]:
         row["snippet_html"] = pages.highlighted(row["snippet"])
         row["when"] = pages.as_wib(row["published_at"])
@@ -77,12 +81,14 @@ async def search_page(datasette, request):
             "pantau_search.html",
             {
                 **result,
-                "q": replace(query, text=result["searched"]),  # the box shows what was read
+                "q": shown,
                 "database": db.name,
                 "page_size": PAGE_SIZE,
                 "without_page": urlencode(
                     [(k, v) for k, v in parse_qsl(request.query_string) if k != "page"]
                 ),
+                "feed_url": _search_link(datasette, "/-/search.atom", shown),
+                "feed_title": pages.search_title(shown),
             },
             request=request,
         )
@@ -102,12 +108,68 @@ async def article_page(datasette, request):
     )
 
 
+async def search_feed(datasette, request):
+    db = _archive(datasette)
+    query = _query(request)
+    self_url = datasette.absolute_url(request, request.full_path)
+    page_url = datasette.absolute_url(request, _search_link(datasette, "/-/search", query))
+    article_url = datasette.absolute_url(request, datasette.urls.path("/-/article/"))
+    xml = await db.execute_fn(
+        lambda conn: pages.search_feed(conn, query, self_url, page_url, article_url)
+    )
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+
+def _search_link(datasette, path: str, query: Query) -> str:
+    """`path` with a search's text and filters (not its page or order)."""
+    params = [("q", query.text)] if query.text else []
+    params += [("source", source) for source in query.source]
+    params += [
+        (name, getattr(query, name))
+        for name in ("topic", "language", "since", "until")
+        if getattr(query, name)
+    ]
+    return datasette.urls.path(path) + (f"?{urlencode(params)}" if params else "")
+
+
+async def topic_page(datasette, request):
+    """The topic's page, or its report as CSV or JSON (/-/topic/NAME.csv, .json)."""
+    db = _archive(datasette)
+    name = unquote(request.url_vars["topic"])
+    try:
+        wanted = topic.parse_filters(request.args)
+    except ValueError as error:
+        return await guard.error_response(datasette, request, 400, str(error))
+    report_format = request.url_vars.get("format")
+    if report_format:
+        rows = await db.execute_fn(lambda conn: topic.report(conn, name, wanted))
+        if rows is None:
+            return await guard.error_response(datasette, request, 404, f"No topic {name!r}")
+        if report_format == "json":
+            return Response.json(topic.report_json(name, rows))
+        filename = topic.report_filename(name, wanted, report_format)
+        return Response(
+            topic.report_csv(rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+    data = await db.execute_fn(lambda conn: topic.topic_page(conn, name, wanted))
+    if data is None:
+        return await guard.error_response(datasette, request, 404, f"No topic {name!r}")
+    return Response.html(
+        await datasette.render_template(
+            "pantau_topic.html", {**data, "database": db.name}, request=request
+        )
+    )
+
+
 async def feed(datasette, request):
     db = _archive(datasette)
     topic = request.url_vars["topic"]
     self_url = datasette.absolute_url(request, request.path)
     site_url = datasette.absolute_url(request, datasette.urls.path("/"))
-    xml = await db.execute_fn(lambda conn: pages.feed(conn, topic, self_url, site_url))
+    article_url = datasette.absolute_url(request, datasette.urls.path("/-/article/"))
+    xml = await db.execute_fn(lambda conn: pages.feed(conn, topic, self_url, site_url, article_url))
     if xml is None:
         return Response.text(f"No topic {topic!r}", status=404)
     return Response(xml, content_type="application/atom+xml; charset=utf-8")
@@ -118,8 +180,10 @@ def register_routes():
     return [
         (r"^/$", home),
         (r"^/-/search(\.(?P<format>json))?$", search_page),
+        (r"^/-/search\.atom$", search_feed),
         (r"^/-/article/(?P<id>[^/]+)$", article_page),
         (r"^/-/feed/(?P<topic>[^/]+)\.atom$", feed),
+        (r"^/-/topic/(?P<topic>[^/]+?)(\.(?P<format>csv|json))?$", topic_page),
     ]
 
 
@@ -131,6 +195,9 @@ def prepare_jinja2_environment(env):
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("pantau_query", 1, _canned_match, deterministic=True)
+    # A topic's page reads each of its related articles, at random places in the archive:
+    # each of Datasette's connections keeps that many pages (SQLite's default is 2 MiB).
+    conn.execute(f"pragma cache_size = -{READ_CACHE_KIB}")
 
 
 def _canned_match(typed: Any) -> str:
@@ -174,7 +241,7 @@ def render_cell(value: Any, column: str, table: str | None) -> Any:
         return pages.highlighted(value)
     if column == "text" and isinstance(value, str):
         return pages.opening(value)  # the whole text is on the article's page
-    if column in DATE_COLUMNS and isinstance(value, str) and value[:4].isdigit():
+    if column.endswith(TIME_COLUMN_SUFFIX) and isinstance(value, str) and value[:4].isdigit():
         return Markup(f'<span title="{escape(value)}">{escape(pages.as_wib(value))}</span>')
     if column == "per_source" and isinstance(value, str) and value.startswith("{"):
         try:
@@ -182,7 +249,7 @@ def render_cell(value: Any, column: str, table: str | None) -> Any:
         except ValueError:
             return None
         failed = sorted(n for n, c in per_source.items() if c.get("status") != "ok")
-        summary = f"{len(per_source) - len(failed)} of {len(per_source)} sources ok"
+        summary = f"{len(per_source) - len(failed)} of {amount(len(per_source), 'source')} ok"
         return summary + (f"; failed: {', '.join(failed)}" if failed else "")
     return None
 
