@@ -296,8 +296,8 @@ def report_rows(
     sources: Iterable[str] = (),
     day: str | None = None,
     order: str = "newest",
-) -> list[list[Any]]:
-    """Every related article (of the outlets, on the day) as the report's rows: lists of
+) -> list[tuple[Any, ...]]:
+    """Every related article (of the outlets, on the day) as the report's rows: tuples of
     the REPORT_COLUMNS' values, times in WIB, empty text for what is not known; in the
     order of `chosen`, sorted here by SQLite (the report is every article of a topic: its
     rows are read once, and each time computed once)."""
@@ -322,7 +322,7 @@ def report_rows(
         f"order by instant is null, instant {direction}, rowid {direction}",
         {"topic": topic, "threshold": threshold(conn, topic), "day": day, **outlets},
     )
-    return [list(row) for row in found]
+    return found.fetchall()
 
 
 def related_facets(

@@ -60,6 +60,7 @@ class Query:
     until: str | None = None
     sort: str = "relevance"  # or "date"
     page: int = 1
+    size: int = PAGE_SIZE  # results a page
 
 
 def shortened(text: str) -> tuple[str, str | None]:
@@ -172,8 +173,8 @@ def search(db: Database, query: Query) -> dict[str, Any]:
     if query.sort == "date":
         # Newest first; a stable sort keeps the rank order within a day, undated last.
         found.sort(key=lambda hit: hit[5] or "", reverse=True)
-    offset = (max(query.page, 1) - 1) * PAGE_SIZE
-    page = found[offset : offset + PAGE_SIZE]
+    offset = (max(query.page, 1) - 1) * query.size
+    page = found[offset : offset + query.size]
     rows = _page_rows(db, page)
     _add_snippets(db, rows, exact, stemmed)
     facets = _facets(db, found)
@@ -215,8 +216,8 @@ def _listing(db: Database, query: Query, searched: dict[str, Any]) -> dict[str, 
             "order by a.published_at desc"
         )
     found = db.execute(f"{sql} limit :cap", {**params, "cap": MAX_HITS}).fetchall()
-    offset = (max(query.page, 1) - 1) * PAGE_SIZE
-    rows = _page_rows(db, found[offset : offset + PAGE_SIZE])
+    offset = (max(query.page, 1) - 1) * query.size
+    rows = _page_rows(db, found[offset : offset + query.size])
     for row in rows:
         row["snippet"] = root_snippet(row.pop("text") or "", set())
     more = len(found) >= MAX_HITS

@@ -360,13 +360,11 @@ def feed(
     known = {row["name"]: row for row in topics(conn)}
     if topic not in known:
         return None
-    threshold = known[topic].get("min_relevance") or 0.0
     entries = rows(
         conn,
-        f"select {FEED_COLUMNS} from article_topics t join articles a on a.id = t.article_id "
-        "where t.topic = ? and t.relevance >= ? and a.is_seed = 0 "
+        f"select {FEED_COLUMNS} from {coverage.RELATED} "
         f"order by a.first_seen_at desc limit {FEED_ENTRIES}",
-        [topic, threshold],
+        {"topic": topic, "threshold": coverage.threshold(conn, topic)},
     )
     return atom_feed(conn, f"Pantau: {topic}", self_url, site_url, article_url, entries)
 
@@ -377,18 +375,10 @@ def search_feed(
     """An Atom feed of a search: what /-/search lists for the same text and filters, its
     FEED_ENTRIES newest by publication (compared in UTC), first seen breaking ties; the
     articles without a date come last, as in the search sorted by date."""
-    db = Database(conn)
-    dated = replace(query, sort="date")
-    ids: list[str] = []
-    searched = query.text
-    # The search is the one definition of what matches; a feed reader asks for a few pages.
-    for page in range(1, FEED_ENTRIES + 1):
-        result = search(db, replace(dated, page=page))
-        searched = result["searched"]
-        ids += [row["id"] for row in result["rows"]]
-        if not result["rows"] or len(ids) >= min(FEED_ENTRIES, result["total"]):
-            break
-    ids = list(dict.fromkeys(ids))[:FEED_ENTRIES]
+    # The search is the one definition of what matches.
+    result = search(Database(conn), replace(query, sort="date", page=1, size=FEED_ENTRIES))
+    searched = result["searched"]
+    ids = [row["id"] for row in result["rows"]]
     marks = ",".join("?" * len(ids))
     entries = rows(conn, f"select {FEED_COLUMNS} from articles a where a.id in ({marks})", ids)
     entries.sort(key=_by_publication, reverse=True)

@@ -254,32 +254,34 @@ def spread_svg(spread: dict[str, Any]) -> Markup:
     )
 
 
-def report(conn: sqlite3.Connection, name: str, wanted: Filters) -> list[list[Any]] | None:
+def report(conn: sqlite3.Connection, name: str, wanted: Filters) -> list[tuple[Any, ...]] | None:
     """The report's rows (coverage.report_rows); None when there is no such topic."""
     if not coverage.is_topic(conn, name):
         return None
     return coverage.report_rows(conn, name, wanted.sources, wanted.day, wanted.order)
 
 
-def report_json(name: str, rows: list[list[Any]]) -> dict[str, Any]:
+def report_json(name: str, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
     return {"topic": name, "rows": [dict(zip(coverage.REPORT_COLUMNS, row)) for row in rows]}
 
 
-def report_csv(rows: list[list[Any]]) -> str:
+def report_csv(rows: list[tuple[Any, ...]]) -> str:
     """The report as CSV: a header row, then a row per article (its text made safe for a
-    spreadsheet in place)."""
-    for row in rows:
-        for column in SCRAPED:
-            row[column] = _text(row[column])
+    spreadsheet)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(coverage.REPORT_COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(map(_safe, rows))
     return out.getvalue()
 
 
-def _text(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+def _safe(row: tuple[Any, ...]) -> tuple[Any, ...] | list[Any]:
+    if not any(row[column].startswith(FORMULA_START) for column in SCRAPED):
+        return row
+    return [
+        "'" + value if index in SCRAPED and value.startswith(FORMULA_START) else value
+        for index, value in enumerate(row)
+    ]
 
 
 def report_filename(name: str, wanted: Filters, extension: str) -> str:
