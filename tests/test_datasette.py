@@ -192,6 +192,10 @@ def test_article_page_reads_like_an_article(archive):
     copy = get(ds, "/archive/articles.json?_shape=array&source=antaranews").json()[0]
     other = get(ds, f"/-/article/{copy['id']}").text
     assert "Rabu, 13 Sep 2023 11:00 WIB (12:00 +0800 as stored)" in other
+    # Pantau records its own times in UTC: only a publisher's time is worth its original zone.
+    assert other.count("as stored") == 1
+    runs = get(ds, "/archive/articles?_col=first_seen_at&source=antaranews").text
+    assert "WIB" in runs and "as stored" not in runs
 
 
 def test_a_seed_without_headline_is_titled_by_its_opening(archive):

@@ -57,10 +57,11 @@ def parsed_time(stamp: Any) -> datetime | None:
         return None
 
 
-def as_wib(stamp: Any) -> str:
+def as_wib(stamp: Any, as_published: bool = True) -> str:
     """A stored time as people in Jakarta read it ("Senin, 18 Sep 2023 14:30 WIB"), with the
-    time as published when that was in another zone; a day alone stays a day; a time not in
-    ISO 8601 as written."""
+    time as published when that was in another zone (not for the times Pantau records, in
+    UTC: `as_published` False); a day alone stays a day; a time not in ISO 8601 as
+    written."""
     moment = parsed_time(stamp)
     if moment is None:
         return "" if stamp is None else str(stamp)
@@ -77,7 +78,7 @@ def as_wib(stamp: Any) -> str:
         f"{local:%H:%M} WIB"
     )
     offset = moment.utcoffset()
-    if offset is not None and offset != timedelta(hours=7):
+    if as_published and offset is not None and offset != timedelta(hours=7):
         original = "UTC" if offset == timedelta(0) else moment.strftime("%z")
         shown += f" ({moment:%H:%M} {original} as stored)"
     return shown
@@ -150,7 +151,7 @@ def topic_summary(
                 "id": row["id"],
                 "heading": row["title"] or opening(row["text"], 90),
                 "source": row["source"],
-                "first_seen": as_wib(row["first_seen_at"]),
+                "first_seen": as_wib(row["first_seen_at"], as_published=False),
             }
             for row in latest
         ],
@@ -179,7 +180,7 @@ def last_crawl(conn: sqlite3.Connection) -> dict[str, Any] | None:
         source["noticed"] = drift_notes(source["name"], source)
     return {
         **run,
-        "when": as_wib(run.get("started_at")),
+        "when": as_wib(run.get("started_at"), as_published=False),
         "sources": sources,
         "noticed": [note for source in sources for note in source["noticed"]],
         "failed": [s for s in sources if s.get("status") != "ok"],
@@ -328,7 +329,7 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
         # A seed often comes without its headline: its opening words stand in.
         "heading": record["title"] or opening(record["text"], 90),
         "when": as_wib(record["published_at"]),
-        "first_seen": as_wib(record.get("first_seen_at")),
+        "first_seen": as_wib(record.get("first_seen_at"), as_published=False),
         # Where the breadcrumb leads back to: the topic it is most related to.
         "topic": max(related, key=lambda row: row["relevance"])["topic"] if related else None,
         "byline": " · ".join(part for part in byline if part),
@@ -343,8 +344,8 @@ def article(conn: sqlite3.Connection, article_id: str) -> dict[str, Any] | None:
             }
             for copy in copies
         ],
-        "versions": [{**v, "when": as_wib(v["fetched_at"])} for v in versions],
-        "captures": [{**c, "when": as_wib(c["captured_at"])} for c in captures],
+        "versions": [{**v, "when": as_wib(v["fetched_at"], as_published=False)} for v in versions],
+        "captures": [{**c, "when": as_wib(c["captured_at"], as_published=False)} for c in captures],
     }
 
 

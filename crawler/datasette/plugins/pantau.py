@@ -242,7 +242,8 @@ def render_cell(value: Any, column: str, table: str | None) -> Any:
     if column == "text" and isinstance(value, str):
         return pages.opening(value)  # the whole text is on the article's page
     if column.endswith(TIME_COLUMN_SUFFIX) and isinstance(value, str) and value[:4].isdigit():
-        return Markup(f'<span title="{escape(value)}">{escape(pages.as_wib(value))}</span>')
+        shown = pages.as_wib(value, as_published=column.endswith("published_at"))
+        return Markup(f'<span title="{escape(value)}">{escape(shown)}</span>')
     if column == "per_source" and isinstance(value, str) and value.startswith("{"):
         try:
             per_source = json.loads(value)
