@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from crawler.archive import coverage
 from crawler.datasette.pages import WIB, as_wib, opening, timeline_svg, topics
+from crawler.datasette.reads import Remember, read_again
 from crawler.text import amount
 
 PAGE_SIZE = 100
@@ -80,13 +81,16 @@ def parse_filters(args: Any) -> Filters:
     return Filters(sources=sources, day=day, order=order, page=page)
 
 
-def topic_page(conn: sqlite3.Connection, name: str, wanted: Filters) -> dict[str, Any] | None:
-    """Everything the topic page shows; None when the archive knows no such topic."""
+def topic_page(
+    conn: sqlite3.Connection, name: str, wanted: Filters, remember: Remember = read_again
+) -> dict[str, Any] | None:
+    """Everything the topic page shows; None when the archive knows no such topic. The
+    topic's coverage and spread are read through `remember` (crawler/datasette/reads.py)."""
     if not coverage.is_topic(conn, name):
         return None
     known = {row["name"]: row for row in topics(conn)}
     topic = known.get(name) or {"name": name, "since": None, "until": None}
-    covered = coverage.coverage(conn, name)
+    covered = remember(("coverage", name), lambda: coverage.coverage(conn, name))
     counts = coverage.counts(covered)
     facets = coverage.facets(covered, wanted.sources, wanted.day)
     pages = max(1, -(-facets["total"] // PAGE_SIZE))
@@ -98,7 +102,7 @@ def topic_page(conn: sqlite3.Connection, name: str, wanted: Filters) -> dict[str
     for row in rows:
         row["when"] = as_wib(row["published_at"])
         row["copied_by"] = copies.get(row["id"], [])
-    spread = coverage.spread(conn, name, covered)
+    spread = remember(("spread", name), lambda: coverage.spread(conn, name, covered))
     return {
         "topic": {**topic, "min_relevance": coverage.threshold(conn, name)},
         "seeds": [
@@ -254,11 +258,18 @@ def spread_svg(spread: dict[str, Any]) -> Markup:
     )
 
 
-def report(conn: sqlite3.Connection, name: str, wanted: Filters) -> list[tuple[Any, ...]] | None:
-    """The report's rows (coverage.report_rows); None when there is no such topic."""
+def report(
+    conn: sqlite3.Connection, name: str, wanted: Filters, remember: Remember = read_again
+) -> list[tuple[Any, ...]] | None:
+    """The report's rows (coverage.report_rows, through `remember`); None when there is no
+    such topic."""
     if not coverage.is_topic(conn, name):
         return None
-    return coverage.report_rows(conn, name, wanted.sources, wanted.day, wanted.order)
+    sources, day, order = tuple(wanted.sources), wanted.day, wanted.order
+    return remember(
+        ("report", name, sources, day, order),
+        lambda: coverage.report_rows(conn, name, sources, day, order),
+    )
 
 
 def report_json(name: str, rows: list[tuple[Any, ...]]) -> dict[str, Any]:

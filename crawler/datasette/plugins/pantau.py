@@ -13,6 +13,7 @@ from dataclasses import replace
 from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
+from weakref import WeakKeyDictionary
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request, Response
@@ -21,6 +22,7 @@ from sqlite_utils import Database
 
 from crawler.archive.search import MARK_START, PAGE_SIZE, Query, fts_query, search, shortened
 from crawler.datasette import guard, pages, topic
+from crawler.datasette.reads import ArchiveReads
 from crawler.text import amount
 
 # What the canned `search` query matches when the text has no word at all: nothing.
@@ -39,7 +41,10 @@ def _archive(datasette):
 
 async def home(datasette, request):
     db = _archive(datasette)
-    data = await db.execute_fn(pages.home)
+    reads = _reads(datasette)
+    data = await db.execute_fn(
+        lambda conn: reads.for_connection(conn)("home", lambda: pages.home(conn))
+    )
     return Response.html(
         await datasette.render_template(
             "pantau_home.html", {**data, "database": db.name}, request=request
@@ -141,8 +146,11 @@ async def topic_page(datasette, request):
     except ValueError as error:
         return await guard.error_response(datasette, request, 400, str(error))
     report_format = request.url_vars.get("format")
+    reads = _reads(datasette)
     if report_format:
-        rows = await db.execute_fn(lambda conn: topic.report(conn, name, wanted))
+        rows = await db.execute_fn(
+            lambda conn: topic.report(conn, name, wanted, reads.for_connection(conn))
+        )
         if rows is None:
             return await guard.error_response(datasette, request, 404, f"No topic {name!r}")
         if report_format == "json":
@@ -153,7 +161,9 @@ async def topic_page(datasette, request):
             content_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="{filename}"'},
         )
-    data = await db.execute_fn(lambda conn: topic.topic_page(conn, name, wanted))
+    data = await db.execute_fn(
+        lambda conn: topic.topic_page(conn, name, wanted, reads.for_connection(conn))
+    )
     if data is None:
         return await guard.error_response(datasette, request, 404, f"No topic {name!r}")
     return Response.html(
@@ -161,6 +171,14 @@ async def topic_page(datasette, request):
             "pantau_topic.html", {**data, "database": db.name}, request=request
         )
     )
+
+
+# What each server's pages read from its archive (crawler/datasette/reads.py).
+_READS: "WeakKeyDictionary[Any, ArchiveReads]" = WeakKeyDictionary()
+
+
+def _reads(datasette) -> ArchiveReads:
+    return _READS.setdefault(datasette, ArchiveReads())
 
 
 async def feed(datasette, request):
