@@ -200,9 +200,12 @@ def row(label: str, latencies: list[float], errors: int, seconds: float) -> str:
     )
 
 
-def measure_topic(base: str, topic: dict[str, list[str]], seconds: float, per_kind: dict) -> None:
-    """The topic page (its kinds in turn) and its CSV, 1 then 20 clients, printed as rows;
-    each kind for one client kept in `per_kind`."""
+def measure_topic(
+    base: str, topic: dict[str, list[str]], seconds: float, per_kind: dict, db_path: str
+) -> None:
+    """The topic page (its kinds in turn) and its CSV, 1 then 20 clients, and for one client
+    each request right after a write to the archive (what the server read is stale then,
+    and read again), printed as rows; each kind for one client kept in `per_kind`."""
     pages = [path for kind, paths in topic.items() if kind != "topic CSV" for path in paths]
     for label, paths in (("topic page", pages), ("topic CSV", topic["topic CSV"])):
         urls = [base + path for path in paths]
@@ -210,9 +213,44 @@ def measure_topic(base: str, topic: dict[str, list[str]], seconds: float, per_ki
         for clients in (1, 20):
             latencies, errors = drive(urls, clients, seconds)
             print(row(f"pantau {label}, {clients}", latencies, errors, seconds))
+        latencies, errors, spent = after_writes(urls, db_path, AFTER_WRITES)
+        print(row(f"pantau {label}, 1, after a write", latencies, errors, spent))
     for kind, paths in topic.items():
         if kind != "topic CSV":
             per_kind[("pantau", kind)] = drive([base + p for p in paths], 1, seconds / 4)
+
+
+# Requests measured one at a time, each right after a write to the archive.
+AFTER_WRITES = 30
+
+
+def after_writes(urls: list[str], db_path: str, count: int) -> tuple[list[float], int, float]:
+    """Latencies (ms) and errors of `count` requests, each right after another connection
+    commits to the archive (a crawl would): the header's user_version, set back after."""
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    original = writer.execute("pragma user_version").fetchone()[0]
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    latencies: list[float] = []
+    errors = 0
+    began = time.monotonic()
+    try:
+        for n in range(count):
+            writer.execute(f"pragma user_version = {original + 1 + n % 2}")
+            started = time.perf_counter()
+            try:
+                with opener.open(urls[n % len(urls)], timeout=60) as response:
+                    response.read()
+                    ok = response.status == 200
+            except (urllib.error.URLError, OSError):
+                ok = False
+            if ok:
+                latencies.append(1000 * (time.perf_counter() - started))
+            else:
+                errors += 1
+    finally:
+        writer.execute(f"pragma user_version = {original}")
+        writer.close()
+    return latencies, errors, time.monotonic() - began
 
 
 def main() -> None:
@@ -252,7 +290,7 @@ def main() -> None:
                         urls = [url_for(base, database, q) for q in batch]
                         per_kind[(engine, kind)] = drive(urls, 1, args.seconds / 4)
                     if engine == "pantau" and topic:
-                        measure_topic(base, topic, args.seconds, per_kind)
+                        measure_topic(base, topic, args.seconds, per_kind, db_path)
                 finally:
                     server.terminate()
                     server.wait(timeout=30)
