@@ -79,37 +79,60 @@ def score(
     profile: TopicProfile, title: str | None, text: str, published_at: str | None = None
 ) -> float:
     """Relevance of an article to a topic, from 0 to 1."""
-    if not profile.vector:
-        return 0.0
-    parts = [f"{title or ''}\n{text}", *passages(text)]
-    closeness = max(_closeness(profile, content_words(part)) for part in parts)
-    when = day_of(published_at) or text_date(text)
-    return round(closeness * time_factor(when, profile), 4)
+    return score_topics({profile.name: profile}, title, text, published_at)[profile.name]
 
 
 def score_topics(
     profiles: dict[str, TopicProfile], title: str | None, text: str, published_at: str | None
 ) -> dict[str, float]:
-    return {name: score(profile, title, text, published_at) for name, profile in profiles.items()}
+    """`score` for each topic; the text's words and date are read once for all of them."""
+    parts = _word_parts(title, text)
+    when = day_of(published_at) or text_date(text)
+    return {
+        name: _judged(profile, parts, when) if profile.vector else 0.0
+        for name, profile in profiles.items()
+    }
+
+
+def _judged(profile: TopicProfile, parts: list[list[str]], when: date | None) -> float:
+    closeness = max(_closeness(profile, words) for words in parts)
+    return round(closeness * time_factor(when, profile), 4)
 
 
 def passages(text: str, size: int = PASSAGE_WORDS) -> list[str]:
     """Runs of consecutive paragraphs of at least `size` content words, one from each
     paragraph on; none for a text shorter than that (the whole text is its one passage)."""
-    paragraphs = [line for line in text.splitlines() if line.strip()]
+    paragraphs = _paragraphs(text)
     lengths = [len(content_words(paragraph)) for paragraph in paragraphs]
+    return ["\n".join(paragraphs[start:end]) for start, end in _passage_spans(lengths, size)]
+
+
+def _word_parts(title: str | None, text: str) -> list[list[str]]:
+    """The content words of the whole text with its title, then of each of its passages."""
+    words = [content_words(paragraph) for paragraph in _paragraphs(text)]
+    whole = content_words(title or "") + [word for paragraph in words for word in paragraph]
+    spans = _passage_spans([len(paragraph) for paragraph in words], PASSAGE_WORDS)
+    return [whole, *([word for part in words[start:end] for word in part] for start, end in spans)]
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _passage_spans(lengths: list[int], size: int) -> list[tuple[int, int]]:
+    """(start, end) of each passage, given each paragraph's number of content words."""
     if sum(lengths) <= size:
         return []
-    found = []
-    for start in range(len(paragraphs)):
+    spans = []
+    for start in range(len(lengths)):
         end, words = start, 0
-        while end < len(paragraphs) and words < size:
+        while end < len(lengths) and words < size:
             words += lengths[end]
             end += 1
-        found.append("\n".join(paragraphs[start:end]))
-        if end == len(paragraphs):
+        spans.append((start, end))
+        if end == len(lengths):
             break
-    return found
+    return spans
 
 
 def time_factor(when: date | None, profile: TopicProfile) -> float:
