@@ -4,13 +4,12 @@ import json
 
 import pytest
 
-from crawler.config.load import load_config
 from crawler.relevance.score import named_share, passages, score, topic_profile
 from crawler.text import content_words
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHIPPED_CONFIG
 from tests.storyweb import dataset_date
 
-TOPIC = load_config(ROOT / "config").topics[0]
+TOPIC = SHIPPED_CONFIG.topics[0]
 PROFILE = topic_profile(TOPIC)
 EXCERPTS = {
     item["id"]: item
