@@ -87,7 +87,7 @@ def report(ds, query: str = "") -> list[dict]:
 def test_the_topic_page_counts_what_the_home_page_counts(archive):
     ds = served(archive)
     conn = sqlite3.connect(archive)
-    counts = coverage.related_counts(conn, TOPIC)
+    counts = coverage.counts(coverage.coverage(conn, TOPIC))
     assert counts["total"] == 5  # kopian's text is voi's article; cabai is below 0.26
     assert {row["outlet"]: row["articles"] for row in counts["outlets"]} == dict.fromkeys(
         NEWEST_FIRST, 1

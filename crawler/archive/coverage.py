@@ -195,26 +195,12 @@ def _day_seconds(day: str) -> int:
     return (date.fromisoformat(day) - EPOCH_DAY).days * 86400
 
 
-def related_counts(conn: sqlite3.Connection, topic: str) -> dict[str, Any]:
-    """How many related articles the archive holds, and from which outlets (most first):
-    `counts` of the topic's `coverage`, read more lightly."""
-    found = conn.execute(
-        f"select a.source, count(*) from {RELATED} group by a.source",
-        {"topic": topic, "threshold": threshold(conn, topic)},
-    )
-    return _counted(dict(found.fetchall()))
-
-
 def counts(covered: list[Covered]) -> dict[str, Any]:
     """How many related articles there are among these, and from which outlets."""
     per_outlet: dict[Any, int] = defaultdict(int)
     for article in covered:
         if not article.is_seed:
             per_outlet[article.outlet] += 1
-    return _counted(per_outlet)
-
-
-def _counted(per_outlet: dict[Any, int]) -> dict[str, Any]:
     outlets = [
         {"outlet": outlet, "articles": n}
         for outlet, n in sorted(per_outlet.items(), key=lambda item: (-item[1], str(item[0])))
@@ -250,22 +236,6 @@ def chosen(
         reverse=newest,
     )
     return dated + undated
-
-
-def related_articles(
-    conn: sqlite3.Connection,
-    topic: str,
-    sources: Iterable[str] = (),
-    day: str | None = None,
-    order: str = "newest",
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """The related articles (see `chosen`), `limit` of them from `offset`, as `articles`
-    gives them."""
-    found = chosen(coverage(conn, topic), sources, day, order)
-    end = None if limit is None else offset + limit
-    return articles(conn, topic, [article.rowid for article in found[offset:end]])
 
 
 def articles(conn: sqlite3.Connection, topic: str, rowids: list[int]) -> list[dict[str, Any]]:
@@ -323,13 +293,6 @@ def report_rows(
         {"topic": topic, "threshold": threshold(conn, topic), "day": day, **outlets},
     )
     return found.fetchall()
-
-
-def related_facets(
-    conn: sqlite3.Connection, topic: str, sources: Iterable[str] = (), day: str | None = None
-) -> dict[str, Any]:
-    """The topic's `facets`."""
-    return facets(coverage(conn, topic), sources, day)
 
 
 def facets(

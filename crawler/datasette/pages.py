@@ -137,10 +137,7 @@ def topic_summary(
     names = [row["outlet"] for row in outlets]
     return {
         **topic,
-        "seeds": [
-            {**seed, "opening": opening(seed["text"]), "when": as_wib(seed["published_at"])}
-            for seed in coverage.seeds(conn, name)
-        ],
+        "seeds": seeds(conn, name),
         "outlets": outlets,
         "top_outlets": outlets[:TOP_OUTLETS],
         "total": counts["total"],
@@ -158,6 +155,14 @@ def topic_summary(
         "timeline": timeline_svg(days, names) if full_timeline else Markup(""),
         "sparkline": Markup("") if full_timeline else sparkline_svg(days),
     }
+
+
+def seeds(conn: sqlite3.Connection, topic: str) -> list[dict[str, Any]]:
+    """The topic's seeds as its summary and its page show them: outlet, time, opening."""
+    return [
+        {**seed, "opening": opening(seed["text"]), "when": as_wib(seed["published_at"])}
+        for seed in coverage.seeds(conn, topic)
+    ]
 
 
 def last_crawl(conn: sqlite3.Connection) -> dict[str, Any] | None:

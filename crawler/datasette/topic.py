@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from crawler.archive import coverage
-from crawler.datasette.pages import WIB, as_wib, opening, timeline_svg, topics
+from crawler.datasette.pages import WIB, as_wib, seeds, timeline_svg, topics
 from crawler.datasette.reads import Remember, read_again
 from crawler.text import amount
 
@@ -105,10 +105,7 @@ def topic_page(
     spread = remember(("spread", name), lambda: coverage.spread(conn, name, covered))
     return {
         "topic": {**topic, "min_relevance": coverage.threshold(conn, name)},
-        "seeds": [
-            {**seed, "opening": opening(seed["text"]), "when": as_wib(seed["published_at"])}
-            for seed in coverage.seeds(conn, name)
-        ],
+        "seeds": seeds(conn, name),
         "counts": counts,
         "facets": facets,
         "filters": wanted,
