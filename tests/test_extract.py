@@ -13,7 +13,7 @@ import pytest
 import trafilatura
 from lxml import html as lxml_html
 
-from crawler.extract.article import ExtractionError, extract_article
+from crawler.extract.article import ExtractionError, extract_article, extract_multipage
 from crawler.extract.cleanup import (
     clean_body,
     end_at_closing_code,
@@ -261,6 +261,39 @@ def test_ledes_without_links_beside_them_stay_with_a_note():
         "kept 3 line(s) after the closing code (H-4): 3 read like other stories' ledes, "
         "but not all of them sit by a link"
     ) in article["notes"]
+
+
+def _split_story(page: str, first_paragraphs: int) -> tuple[str, str]:
+    """Page 1 (the first paragraphs of the story, the sidebar) and page 2 (the rest of the
+    story, with the other stories' teasers after it) of LEDES's layout."""
+    paragraphs = [m.start() for m in re.finditer(r"<p>[A-Z\"]", page)]
+    start, split = paragraphs[0], paragraphs[first_paragraphs]
+    sidebar = page.index('<div class="col-4">')
+    return page[:split] + "</div></div>" + page[sidebar:], page[:start] + page[split:]
+
+
+def test_a_later_page_is_cut_at_its_closing_code_as_page_one_is():
+    first, second = _split_story(LEDES, 3)
+    article = extract_multipage(first.encode(), LEDES_URL, None, [(LEDES_URL + "?page=2", second)])
+    assert article["text"].startswith("MENTERI Luar Negeri Retno Marsudi mendesak")
+    assert article["text"].endswith("menjadi korban konflik yang berkepanjangan.")
+    assert "Ia menambahkan bahwa ASEAN" in article["text"]
+    assert not any(lede in article["text"] for lede in OTHER_LEDES)
+    assert (
+        "page 2: cut 3 line(s) after the closing code (H-4): other stories' ledes, by links"
+        in article["notes"]
+    )
+
+
+def test_a_later_page_loses_the_byline_above_its_text():
+    # Later pages repeat the byline as a paragraph of their own above the text.
+    first, second = _split_story(LEDES, 3)
+    byline = "<p>Andi Prasetyo | Selasa, 05 Sep 2023, 19:40 WIB</p>"
+    second = second.replace("<p>Ia menambahkan", f"{byline}<p>Ia menambahkan", 1)
+    article = extract_multipage(first.encode(), LEDES_URL, None, [(LEDES_URL + "?page=2", second)])
+    page_two = article["text"].split("Retno kepada wartawan seusai pertemuan.\n", 1)[1]
+    assert page_two.startswith("Ia menambahkan bahwa ASEAN")
+    assert any(note.startswith("page 2: dropped 1 menu or byline") for note in article["notes"])
 
 
 def test_without_the_page_ledes_after_a_code_stay_with_a_note():

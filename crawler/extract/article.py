@@ -87,19 +87,9 @@ def extract_article(
     tree = parse_html(html, charset)
     stamps = structured_dates(tree)
     signals = page_signals(tree, url, article_pattern, stamps=stamps)
-    # Read the named body container as the page has it, before wrap_leads reshapes it.
-    container = container_text(tree, rules_for(url, rules or []))
-    wrap_leads(tree)
-    document = _trafilatura(tree)
-    if document is None and not container:
-        raise ExtractionError("no article text found")
-    generic = _generic_body(document, tree)
-    named = clean_body(container[0]) if container else None
-    cleaned, notes = choose_body(named, generic, container[1] if container else "")
-    end_of_story(cleaned, tree)
-    notes = cleaned.notes + notes
+    cleaned, notes, from_container = _body(tree, url, rules)
     # A container is trusted with less text than a page-wide guess: photo stories are short.
-    min_chars = NAMED_MIN_CHARS if cleaned is named else MIN_TEXT_CHARS
+    min_chars = NAMED_MIN_CHARS if from_container else MIN_TEXT_CHARS
     if not _long_enough(cleaned.text, min_chars):
         raise ExtractionError(f"too little text ({len(cleaned.text)} characters)")
     is_article, verdict = judge(signals, cleaned)
@@ -110,10 +100,7 @@ def extract_article(
     title = headline.text
     if not title:
         raise ExtractionError("no title")
-    text, preamble = without_preamble(without_headline(cleaned.text, title))
-    if preamble:
-        shown = ", ".join(f'"{abbreviated(line)}"' for line in preamble[:3])
-        notes.append(f"dropped {len(preamble)} menu or byline line(s) above the story: {shown}")
+    text = _without_preamble(without_headline(cleaned.text, title), notes)
     reporters = cleaned.reporters or _split_authors(found.author)
     return {
         "url": _article_url(url, _declared_canonical(tree), allowed_hosts or []),
@@ -126,6 +113,33 @@ def extract_article(
         "language": detect_language(text, tree.get("lang")),
         "notes": verdict + notes + headline.notes,
     }
+
+
+def _body(
+    tree: lxml_html.HtmlElement, url: str | None, rules: list[BodyRules] | None
+) -> tuple[Cleaned, list[str], bool]:
+    """(body, notes, whether it is the outlet's container's) of a page: the container where
+    the generic body supports it, cut at the closing code when other stories follow."""
+    # Read the named body container as the page has it, before wrap_leads reshapes it.
+    container = container_text(tree, rules_for(url, rules or []))
+    wrap_leads(tree)
+    document = _trafilatura(tree)
+    if document is None and not container:
+        raise ExtractionError("no article text found")
+    generic = _generic_body(document, tree)
+    named = clean_body(container[0]) if container else None
+    cleaned, notes = choose_body(named, generic, container[1] if container else "")
+    end_of_story(cleaned, tree)
+    return cleaned, cleaned.notes + notes, cleaned is named
+
+
+def _without_preamble(text: str, notes: list[str]) -> str:
+    """`text` without the menu or byline lines above the story, said in `notes`."""
+    text, preamble = without_preamble(text)
+    if preamble:
+        shown = ", ".join(f'"{abbreviated(line)}"' for line in preamble[:3])
+        notes.append(f"dropped {len(preamble)} menu or byline line(s) above the story: {shown}")
+    return text
 
 
 def _trafilatura(tree: lxml_html.HtmlElement, **options: Any) -> Document | None:
@@ -183,12 +197,13 @@ def extract_multipage(
     """`extract_article` on the first page (`options` go to it), with the text of pages 2,
     3, ... appended."""
     article = extract_article(html, url, allowed_hosts, **options)
-    for part_url, body in later_parts:
-        more = extract_later_part(
+    for number, (part_url, body) in enumerate(later_parts, start=2):
+        more, notes = extract_later_part(
             body, part_url, article["title"], options.get("charset"), options.get("rules")
         )
         if more:
             article["text"] += "\n" + more
+        article["notes"] += [f"page {number}: {note}" for note in notes]
     return article
 
 
@@ -198,18 +213,16 @@ def extract_later_part(
     title: str,
     charset: str | None = None,
     rules: list[BodyRules] | None = None,
-) -> str:
-    """The body text of page 2, 3, ... of a multi-page article ("" when there is none)."""
+) -> tuple[str, list[str]]:
+    """(body text, notes) of page 2, 3, ... of a multi-page article, read as page 1 is:
+    its container or generic body, cut at the closing code, without the headline and the
+    lines above the story ("" when there is no text)."""
     try:
         tree = parse_html(html, charset)
+        cleaned, notes, _ = _body(tree, url, rules)
     except ExtractionError:
-        return ""
-    container = container_text(tree, rules_for(url, rules or []))
-    document = _trafilatura(tree)
-    generic = generic_body(document.body if document else None)
-    named = clean_body(container[0]) if container else None
-    cleaned, _ = choose_body(named, generic, "")
-    return without_headline(cleaned.text, title)
+        return "", []
+    return _without_preamble(without_headline(cleaned.text, title), notes), notes
 
 
 def without_headline(text: str, title: str) -> str:
