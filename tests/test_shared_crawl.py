@@ -49,6 +49,11 @@ def _free_port() -> int:
 def redis_url():
     given = os.environ.get("PANTAU_REDIS_URL")
     if given:
+        try:
+            redis.Redis.from_url(given).ping()
+        except redis.ConnectionError as error:
+            # Asked for by name, so not skipped: CI would pass without ever reaching Redis.
+            pytest.fail(f"PANTAU_REDIS_URL={given} does not answer ({error}): start it or unset it")
         yield given
         return
     binary = shutil.which("redis-server")
