@@ -1,6 +1,10 @@
-from scrapy.http import HtmlResponse
+import gc
+import weakref
 
-from crawler.discover.links import feed_links, page_links, sitemap_links
+import pytest
+from scrapy.http import HtmlResponse, JsonResponse, Response, TextResponse, XmlResponse
+
+from crawler.discover.links import feed_links, link_triples, page_links, sitemap_links
 from tests.mockweb import google_news_sitemap, rss, sitemap_index
 
 ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">
@@ -63,3 +67,33 @@ def test_real_listing_pages_yield_their_first_article_links_in_order(real_data):
         response = HtmlResponse(expected[0], body=(real_data / row["file"]).read_bytes())
         remaining = iter(page_links(response))
         assert all(any(url == link for link in remaining) for url in expected), row["file"]
+
+
+def test_a_page_read_for_links_is_freed_with_its_last_reference():
+    # Scrapy's selector and its response refer to each other; read through it, every page a
+    # crawl fetched waited, with its parsed tree, for a full pass of the garbage collector.
+    body = b"<html><body>" + b"<p><a href='/berita/%d'>Berita %d</a></p>" * 200 + b"</body></html>"
+    gc.disable()
+    try:
+        response = HtmlResponse("https://voi.id/berita/1/x", body=body, encoding="utf-8")
+        assert len(link_triples(response)) == 200 and len(page_links(response)) == 200
+        freed = weakref.ref(response)
+        del response
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize(
+    "response, links",
+    [
+        (JsonResponse("https://a.id/api", body=b'{"url": "https://a.id/1"}'), None),
+        (TextResponse("https://a.id/x", body=b'[{"a": 1}]', encoding="utf-8"), None),
+        (Response("https://a.id/img.jpg", body=b"\xff\xd8\xff"), None),
+        (XmlResponse("https://a.id/x.xml", body=b"<r><a href='https://a.id/1'>a</a></r>"), 1),
+        (TextResponse("https://a.id/x", body=b"<a href='/1'>satu</a>", encoding="utf-8"), 1),
+    ],
+)
+def test_only_markup_has_links(response, links):
+    found = page_links(response)
+    assert (found if found is None else len(found)) == links

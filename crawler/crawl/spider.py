@@ -159,7 +159,7 @@ class NewsSpider(scrapy.Spider):
         yield from self._entry_parsed(response, "sitemap", links, children)
 
     def parse_listing(self, response: Response):
-        links = discovery.page_links(response) if discovery.is_markup(response) else None
+        links = discovery.page_links(response)
         yield from self._entry_parsed(response, "listing", links, [])
 
     def _archive_days(self, today: date) -> list[FilledTemplate]:
@@ -197,7 +197,7 @@ class NewsSpider(scrapy.Spider):
         walked after its last page."""
         meta = response.meta
         filled: FilledTemplate = meta["filled"]
-        links = discovery.page_links(response) if discovery.is_markup(response) else None
+        links = discovery.page_links(response)
         if links is None:
             yield self._malformed(response, filled.kind)
             return

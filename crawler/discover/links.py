@@ -7,7 +7,7 @@ can count a malformed feed or sitemap as an error instead of crashing on it.
 from urllib.parse import urljoin
 
 from lxml import etree
-from scrapy.http import TextResponse
+from scrapy.http import JsonResponse, TextResponse, XmlResponse
 
 STRICT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 LENIENT_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
@@ -62,16 +62,39 @@ def sitemap_links(body: bytes) -> tuple[list[str], Links | None]:
     return [], links
 
 
-def is_markup(response) -> bool:
-    """Whether Scrapy read the response into an HTML (or XML) tree, which has links: a JSON
-    answer, an image or a PDF has none to read."""
-    return isinstance(response, TextResponse) and isinstance(response.selector.root, etree._Element)
+def markup_tree(response) -> etree._Element | None:
+    """The response's HTML (or XML) tree, which has links; None for a JSON answer, an image
+    or a PDF.
+
+    Parsed here, not read from `response.selector`: Scrapy's selector and its response refer
+    to each other, so the tree (lxml's, outside Python's heap, several times the page's
+    size) would outlive the response until the garbage collector's next full pass, which a
+    crawl that does little in Python seldom triggers: one crawl held hundreds of them. This
+    tree is freed as soon as its caller is done with it.
+    """
+    if not isinstance(response, TextResponse) or isinstance(response, JsonResponse):
+        return None
+    if isinstance(response, XmlResponse):
+        root, _ = _parse_xml(response.body)
+        return root
+    text = response.text.strip().replace("\x00", "")
+    if text[:1] in ("{", "["):
+        return None  # JSON served under another type
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    try:
+        return etree.fromstring(text.encode("utf-8") or b"<html/>", parser=parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
 
 
-def page_links(response) -> Links:
-    """Absolute http(s) links of an HTML page, with their anchor text as title."""
+def page_links(response) -> Links | None:
+    """Absolute http(s) links of an HTML page, with their anchor text as title; None when
+    the response is not markup."""
+    tree = markup_tree(response)
+    if tree is None:
+        return None
     links = Links()
-    for href, text, _ in link_triples(response, ("a",)):
+    for href, text, _ in _triples(tree, response.url, ("a",)):
         if href.startswith(("http://", "https://")):
             links.add(href, text)
     return links
@@ -79,19 +102,22 @@ def page_links(response) -> Links:
 
 def link_triples(response, tags: tuple[str, ...] = ("a", "link")) -> list[tuple[str, str, str]]:
     """(absolute href, text, rel) of a page's <a> and <link> elements with an href, in
-    document order; none when the response is not markup (`is_markup`)."""
-    if not is_markup(response):
-        return []
+    document order; none when the response is not markup (`markup_tree`)."""
+    tree = markup_tree(response)
+    return [] if tree is None else _triples(tree, response.url, tags)
+
+
+def _triples(tree: etree._Element, url: str, tags: tuple[str, ...]) -> list[tuple[str, str, str]]:
     # The parsed tree itself, not a selector per link: a news page has hundreds of links,
     # and this runs for every page a crawl fetches, in the reactor's thread.
     triples = []
-    for node in response.selector.root.iter(*tags):
+    for node in tree.iter(*tags):
         href = node.get("href")
         if href is None:
             continue
         href = href.strip()
         if not (href.startswith(("http://", "https://")) and "/." not in href):
-            href = urljoin(response.url, href)
+            href = urljoin(url, href)
         # lxml's own text serialiser: a Python join over itertext() costs more than the
         # page's parse, and it spaced out inline tags ("Murah ' Made in Indonesia '").
         text = " ".join(etree.tostring(node, method="text", encoding=str, with_tail=False).split())
