@@ -163,6 +163,13 @@ _ORIGINAL = (
     "and k.source is not a.source"
 )
 
+# A `urls` row `u` that finds article `a`'s text under another outlet's URL: an identical
+# copy.
+_OTHER_OUTLETS_URL = (
+    "u.status = 'article' and u.source is not null and u.source is not a.source "
+    "and u.url is not a.url"
+)
+
 
 def _wib_day(instant: str | None) -> str | None:
     if instant is None:
@@ -196,16 +203,11 @@ def _day_seconds(day: str) -> int:
 
 
 def counts(covered: list[Covered]) -> dict[str, Any]:
-    """How many related articles there are among these, and from which outlets."""
-    per_outlet: dict[Any, int] = defaultdict(int)
-    for article in covered:
-        if not article.is_seed:
-            per_outlet[article.outlet] += 1
-    outlets = [
-        {"outlet": outlet, "articles": n}
-        for outlet, n in sorted(per_outlet.items(), key=lambda item: (-item[1], str(item[0])))
-    ]
-    return {"total": sum(per_outlet.values()), "outlets": outlets}
+    """How many related articles there are among these, and from which outlets (most
+    first): `facets` without a filter."""
+    unfiltered = facets(covered)
+    outlets = [{"outlet": outlet, "articles": n} for outlet, n in unfiltered["outlets"]]
+    return {"total": unfiltered["total"], "outlets": outlets}
 
 
 def chosen(
@@ -348,8 +350,7 @@ def copies_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, list[dict[s
         "union all "
         "select a.id, u.source, null, 'identical copy' from json_each(:ids) chosen "
         "cross join articles a on a.id = chosen.value "
-        "join urls u on u.article_id = a.id and u.status = 'article' "
-        "and u.source is not null and u.source is not a.source and u.url is not a.url "
+        f"join urls u on u.article_id = a.id and {_OTHER_OUTLETS_URL} "
         "order by 1, 2",
         {"ids": json.dumps(ids)},
     )
@@ -447,14 +448,15 @@ def spread(conn: sqlite3.Connection, topic: str, covered: list[Covered]) -> dict
     lanes = [row["outlet"] for row in ordered if row["lag_seconds"] is not None and row["outlet"]]
     lanes = lanes[:SPREAD_LANES]
     end = max((article.instant for article in covered if article.instant), default=None)
+    span = max(_seconds(end) - _seconds(start), 3600) if start and end else None
     return {
         "first": outlets[first_report[1].outlet]["first"] if first_report else None,
         "outlets": ordered,
         "start": start,
         "end": end,
-        "span_seconds": max(_seconds(end) - _seconds(start), 3600) if start and end else None,
+        "span_seconds": span,
         "lanes": lanes,
-        "marks": _marks(covered, lanes, start, end),
+        "marks": _marks(covered, lanes, start, span) if start and span else [],
     }
 
 
@@ -475,20 +477,15 @@ def _identical_copies(conn: sqlite3.Connection, rowids: list[int]) -> list[dict[
         "select u.source as outlet, a.source as original, count(*) as copies, "
         "min(u.url) as url from json_each(:rowids) chosen "
         "cross join articles a on a.rowid = chosen.value join urls u on u.article_id = a.id "
-        "where u.status = 'article' and u.source is not null and u.source is not a.source "
-        "and u.url is not a.url group by 1, 2",
+        f"where {_OTHER_OUTLETS_URL} group by 1, 2",
         {"rowids": json.dumps(rowids)},
     )
 
 
-def _marks(
-    covered: list[Covered], lanes: list[Any], start: str | None, end: str | None
-) -> list[dict[str, Any]]:
-    """Articles per lane, step of the time axis and kind (own reporting or a copy)."""
-    if start is None or end is None:
-        return []
+def _marks(covered: list[Covered], lanes: list[Any], start: str, span: int) -> list[dict[str, Any]]:
+    """Articles per lane, step of the time axis (`span` seconds from `start`) and kind (own
+    reporting or a copy)."""
     first = _seconds(start)
-    span = max(_seconds(end) - first, 3600)
     in_lane = set(lanes)
     marks: dict[tuple[Any, bool, int], int] = defaultdict(int)
     for article in covered:

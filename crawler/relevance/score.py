@@ -27,7 +27,7 @@ from datetime import date
 
 from crawler.config.load import Topic
 from crawler.extract.dates import day_of, text_date
-from crawler.relevance.terms import SHORT_FORMS, query_terms, weight
+from crawler.relevance.terms import query_terms, weight, with_long_forms
 from crawler.text import content_words
 
 KEYWORD_WEIGHT = 3
@@ -153,10 +153,7 @@ def named_share(profile: TopicProfile, words: list[str]) -> float:
     and "Kim", not "Vladimir Putin" and "Kim Jong-un"."""
     if not profile.entities:
         return 1.0
-    present = set(words)
-    for short, long_form in SHORT_FORMS.items():
-        if short in present:
-            present.update(long_form.split())
+    present = with_long_forms(words)
     return sum(_said(entity, present) for entity in profile.entities) / len(profile.entities)
 
 

@@ -9,6 +9,7 @@ keywords always come first.
 
 import math
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -67,12 +68,18 @@ def names_topic(terms: list[str], text: str) -> bool:
     weaker than that (keywords: [banjir]) needs only that term.
     """
     words, enough = _headline_profile(tuple(terms))
-    present = set(content_words(text))
+    found = words & with_long_forms(content_words(text))
+    return bool(found) and sum(map(weight, found)) >= enough
+
+
+def with_long_forms(words: Iterable[str]) -> set[str]:
+    """The words, and the words of the long form of each short one ("korut": "korea",
+    "utara")."""
+    present = set(words)
     for short, long_form in SHORT_FORMS.items():
         if short in present:
             present.update(long_form.split())
-    found = words & present
-    return bool(found) and sum(map(weight, found)) >= enough
+    return present
 
 
 @lru_cache(maxsize=256)
