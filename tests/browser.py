@@ -1,14 +1,15 @@
 """Debian's chromium driven by the playwright package, for the browser tests (test_ui*.py):
 found on PATH (apt-get install chromium), never a downloaded browser. The fixtures `browser`
 and `page` reach every test through conftest.py's `pytest_plugins`; a module that uses them
-marks itself `needs_chromium`. Screenshots go to test-artifacts/ui/."""
+marks itself `needs_chromium`. `server` is `pantau serve` on the module's own `archive`
+fixture. Screenshots go to test-artifacts/ui/."""
 
 import shutil
 
 import pytest
 
 from crawler.crawl.render import CHROMIUM_ARGS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pantau_server
 
 CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(
@@ -40,6 +41,13 @@ def page(browser):
     page.dialogs = dialogs
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def server(archive):
+    """The base URL of `pantau serve` on the archive of the module that asks for it."""
+    with pantau_server("--db", str(archive), log=archive.parent / "serve.log") as base:
+        yield base
 
 
 def shot(page, name: str) -> None:

@@ -21,12 +21,6 @@ def archive(tmp_path_factory) -> Path:
     return build_archive(tmp_path_factory.mktemp("ui") / "archive.db")
 
 
-@pytest.fixture(scope="module")
-def server(archive):
-    with pantau_server("--db", str(archive), log=archive.parent / "serve.log") as base:
-        yield base
-
-
 def test_home_search_facet_article_and_feed(page, server):
     page.goto(server + "/")
     assert page.locator(".seed").first.is_visible()

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser import needs_chromium, shot
-from tests.conftest import pantau_server
 from tests.test_home_topics import FLOOD, FUEL, KIM, build_three_topic_archive
 
 pytestmark = needs_chromium
@@ -16,12 +15,6 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> Path:
     return build_three_topic_archive(tmp_path_factory.mktemp("ui-home"))
-
-
-@pytest.fixture(scope="module")
-def server(archive):
-    with pantau_server("--db", str(archive), log=archive.parent / "serve.log") as base:
-        yield base
 
 
 def test_three_topics_show_three_summaries_of_a_screen_or_less(page, server):

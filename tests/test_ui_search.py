@@ -9,8 +9,8 @@ import feedparser
 from tests import test_ui
 from tests.browser import needs_chromium, shot
 
-# `pantau serve` on test_ui's archive.
-archive, server = test_ui.archive, test_ui.server
+# `pantau serve` (tests/browser.py's `server`) on test_ui's archive.
+archive = test_ui.archive
 pytestmark = needs_chromium
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import SHOTS, needs_chromium, shot
-from tests.conftest import pantau_server, rows, run_pantau, seed_topic, write_config
+from tests.conftest import rows, run_pantau, seed_topic, write_config
 from tests.mockweb import MockWeb, Reply, rss
 from tests.pastweb import plain_article
 
@@ -113,7 +113,7 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory) -> Path:
+def archive(tmp_path_factory) -> Path:
     web = MockWeb()
     for outlet, path, title, paragraphs, published in PAGES:
         web.routes[path] = Reply(body=plain_article(title, paragraphs, published))
@@ -151,12 +151,6 @@ def crawled(tmp_path_factory) -> Path:
         == clusters["Kim Jong-un Tiba di Vostochny"]
     )
     return db_path
-
-
-@pytest.fixture(scope="module")
-def server(crawled):
-    with pantau_server("--db", str(crawled), log=crawled.parent / "serve.log") as base:
-        yield base
 
 
 def number(text: str) -> int:
