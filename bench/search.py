@@ -37,6 +37,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler.archive import coverage  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = {"http_proxy": "", "https_proxy": "", "no_proxy": "*"}
 
@@ -75,36 +79,18 @@ def queries(db_path: str, count: int = 24) -> dict[str, list[str]]:
 
 
 def topic_paths(db_path: str) -> dict[str, list[str]]:
-    """The biggest topic's page, by kind (paths), and its CSV; none when no topic has
-    related articles."""
+    """The biggest topic's page, by kind (paths), and its CSV, with the outlets and days its
+    page counts (crawler/archive/coverage.py); none when no topic has related articles."""
     conn = sqlite3.connect(db_path)
-    related = (
-        "from article_topics t join topics on topics.name = t.topic "
-        "join articles a on a.id = t.article_id "
-        "where t.relevance >= coalesce(topics.min_relevance, 0) and a.is_seed = 0"
-    )
-    biggest = conn.execute(
-        f"select t.topic, count(*) {related} group by t.topic order by 2 desc limit 1"
-    ).fetchone()
-    if biggest is None:
-        conn.close()
-        return {}
-    topic, total = biggest
-    outlets = [
-        row[0]
-        for row in conn.execute(
-            f"select distinct a.source {related} and a.source is not null and t.topic = ?", [topic]
-        )
-    ]
-    days = [
-        row[0]
-        for row in conn.execute(
-            f"select distinct substr(a.published_at, 1, 10) {related} and t.topic = ? "
-            "and a.published_at is not null",
-            [topic],
-        )
-    ]
+    names = [row[0] for row in conn.execute("select distinct topic from article_topics")]
+    facets = {name: coverage.facets(coverage.coverage(conn, name)) for name in names}
     conn.close()
+    topic = max(facets, key=lambda name: facets[name]["total"], default=None)
+    if topic is None or not facets[topic]["total"]:
+        return {}
+    total = facets[topic]["total"]
+    outlets = [outlet for outlet, _ in facets[topic]["outlets"] if outlet is not None]
+    days = [day for day, _ in facets[topic]["days"]]
     rng = random.Random(5)
     page = f"/-/topic/{quote(topic)}"
     return {
